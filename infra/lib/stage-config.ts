@@ -1,0 +1,109 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Ajv from 'ajv';
+import stageSchema from '../stages/stage.schema.json';
+
+/** Per-stage settings: the shape of infra/stages/<stage>.json (validated by stages/stage.schema.json). */
+export interface StageConfig {
+  readonly stage: string;
+  readonly lambda: {
+    readonly architecture: 'arm64' | 'x86_64';
+    readonly memoryMb: number;
+    readonly timeoutSeconds: number;
+    readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  };
+  readonly throttle: Throttle;
+  readonly usagePlan: {
+    readonly throttle: Throttle;
+    readonly quota: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' };
+  };
+  readonly logRetentionDays: number;
+  readonly redshift: {
+    readonly workgroupName: string;
+    readonly workgroupArn: string;
+    readonly databaseNameParameter: string;
+    readonly allowedTables: readonly string[];
+  };
+  readonly aurora: {
+    readonly clusterArn: string;
+    readonly secretArn: string;
+    readonly database: string;
+  };
+}
+
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export const STAGES_DIR = path.resolve(__dirname, '..', 'stages');
+
+export class StageConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StageConfigError';
+  }
+}
+
+const validate = new Ajv({ allErrors: true }).compile<StageConfig>(stageSchema);
+
+/** Reads and validates infra/stages/<name>.json; every problem is listed in one error. */
+export function loadStageConfig(name: string, stagesDir: string = STAGES_DIR): StageConfig {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) {
+    throw new StageConfigError(`stage name "${name}" may only contain letters, digits, "-" and "_"`);
+  }
+  const file = path.join(stagesDir, `${name}.json`);
+  if (!fs.existsSync(file)) {
+    const known = fs
+      .readdirSync(stagesDir)
+      .filter((f) => f.endsWith('.json') && f !== 'stage.schema.json')
+      .map((f) => f.replace(/\.json$/, ''));
+    throw new StageConfigError(`no stage file ${file} (known stages: ${known.join(', ')})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new StageConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseStageConfig(parsed, file, name);
+}
+
+/** Validates an already-parsed stage document; `source` names it in error messages. */
+export function parseStageConfig(document: unknown, source: string, expectedStage?: string): StageConfig {
+  if (!validate(document)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const where = e.instancePath || '(top level)';
+      const detail =
+        e.keyword === 'additionalProperties'
+          ? `has unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`
+          : e.keyword === 'enum'
+            ? `must be one of ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`
+            : e.message;
+      return `  ${where} ${detail}`;
+    });
+    throw new StageConfigError(`${source} is not a valid stage file:\n${problems.join('\n')}`);
+  }
+  if (expectedStage !== undefined && document.stage !== expectedStage) {
+    throw new StageConfigError(`${source}: "stage" is "${document.stage}" but the file is for stage "${expectedStage}"`);
+  }
+  const arns = [document.redshift.workgroupArn, document.aurora.clusterArn, document.aurora.secretArn];
+  const places = new Set(arns.map((arn) => `${arnAccount(arn)}/${arnRegion(arn)}`));
+  if (places.size !== 1) {
+    throw new StageConfigError(
+      `${source}: the Redshift workgroup, Aurora cluster and secret must be in one account and region ` +
+        `(found ${[...places].join(', ')})`,
+    );
+  }
+  return document;
+}
+
+/** The region of an ARN (its fourth field). */
+export function arnRegion(arn: string): string {
+  return arn.split(':')[3];
+}
+
+/** The account of an ARN (its fifth field). */
+export function arnAccount(arn: string): string {
+  return arn.split(':')[4];
+}
