@@ -71,10 +71,12 @@ export class DataApiStack extends Stack {
     this.api.latestDeployment?.addToLogicalId(body);
 
     for (const operation of operations) {
-      functions.get(operation.crate)!.addPermission(`Invoke${operation.method}${pascalCase(operation.path) || 'Root'}`, {
-        principal: new ServicePrincipal('apigateway.amazonaws.com'),
-        sourceArn: this.api.arnForExecuteApi(operation.method, executeApiPath(operation.path), config.stage),
-      });
+      functions
+        .get(operation.crate)!
+        .addPermission(`Invoke${operation.method}${pascalCase(operation.path) || 'Root'}`, {
+          principal: new ServicePrincipal('apigateway.amazonaws.com'),
+          sourceArn: this.api.arnForExecuteApi(operation.method, executeApiPath(operation.path), config.stage),
+        });
     }
 
     const plan = this.api.addUsagePlan('UsagePlan', {

@@ -20,11 +20,7 @@ export function redshiftStatements(stack: Stack, config: StageConfig): PolicySta
       // These actions take no resource ARN (AWS only allows "*"); the condition limits them to
       // statements this function's role submitted, as AWS's own AmazonRedshiftDataFullAccess does.
       sid: 'FollowOwnStatementsOnly',
-      actions: [
-        'redshift-data:DescribeStatement',
-        'redshift-data:GetStatementResult',
-        'redshift-data:CancelStatement',
-      ],
+      actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement'],
       resources: ['*'],
       conditions: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
     }),

@@ -85,7 +85,9 @@ export function parseStageConfig(document: unknown, source: string, expectedStag
     throw new StageConfigError(`${source} is not a valid stage file:\n${problems.join('\n')}`);
   }
   if (expectedStage !== undefined && document.stage !== expectedStage) {
-    throw new StageConfigError(`${source}: "stage" is "${document.stage}" but the file is for stage "${expectedStage}"`);
+    throw new StageConfigError(
+      `${source}: "stage" is "${document.stage}" but the file is for stage "${expectedStage}"`,
+    );
   }
   const arns = [document.redshift.workgroupArn, document.aurora.clusterArn, document.aurora.secretArn];
   const places = new Set(arns.map((arn) => `${arnAccount(arn)}/${arnRegion(arn)}`));

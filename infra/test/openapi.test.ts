@@ -44,9 +44,12 @@ describe('loadOpenApi', () => {
   });
 
   test('names a missing referenced file', () => {
-    const file = writeDocument(fs.readFileSync(FIXTURE, 'utf8').replace('templates/success.vtl', 'templates/nope.vtl'), {
-      'templates/request.vtl': 'x',
-    });
+    const file = writeDocument(
+      fs.readFileSync(FIXTURE, 'utf8').replace('templates/success.vtl', 'templates/nope.vtl'),
+      {
+        'templates/request.vtl': 'x',
+      },
+    );
     expect(() => loadOpenApi(file)).toThrow(/\$ref to a missing file .*templates\/nope\.vtl/);
   });
 
@@ -77,7 +80,9 @@ describe('listOperations', () => {
 
   test('fails on an operation without a Lambda integration', () => {
     const file = writeDocument('openapi: 3.0.3\npaths:\n  /x:\n    get:\n      responses: {}\n');
-    expect(() => listOperations(loadOpenApi(file))).toThrow(/GET \/x x-amazon-apigateway-integration: expected an object/);
+    expect(() => listOperations(loadOpenApi(file))).toThrow(
+      /GET \/x x-amazon-apigateway-integration: expected an object/,
+    );
   });
 
   test('fails on an integration uri without a function placeholder', () => {

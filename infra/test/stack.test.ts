@@ -13,10 +13,11 @@ import { loadStageConfig, StageConfig } from '../lib/stage-config';
 /** schemas/openapi.yaml as written (templates still `$ref`s), read here independently of the loader. */
 const contract: any = parse(fs.readFileSync(OPENAPI_FILE, 'utf8'), { maxAliasCount: 10_000 });
 const schemaFile = (ref: string) => fs.readFileSync(path.resolve(path.dirname(OPENAPI_FILE), ref), 'utf8');
-const contractOperations: [string, string, any][] = Object.entries(contract.paths).flatMap(([route, item]: [string, any]) =>
-  Object.entries(item)
-    .filter(([method]) => ['get', 'put', 'post', 'delete', 'patch'].includes(method))
-    .map(([method, op]): [string, string, any] => [route, method, op]),
+const contractOperations: [string, string, any][] = Object.entries(contract.paths).flatMap(
+  ([route, item]: [string, any]) =>
+    Object.entries(item)
+      .filter(([method]) => ['get', 'put', 'post', 'delete', 'patch'].includes(method))
+      .map(([method, op]): [string, string, any] => [route, method, op]),
 );
 
 /** `{"$ref": "templates/x.vtl"}` -> that file's text, for each media type. */
@@ -34,7 +35,9 @@ describe.each(['dev', 'prod'])('stage %s', (stageName) => {
   const resources = (type: string) => Object.values(template.findResources(type)) as any[];
   const body = resources('AWS::ApiGateway::RestApi')[0].Properties.Body;
   const functionLogicalId = (crate: string) =>
-    Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Description: `${crate} (${stageName})` } }))[0];
+    Object.keys(
+      template.findResources('AWS::Lambda::Function', { Properties: { Description: `${crate} (${stageName})` } }),
+    )[0];
 
   test('one function per crate on provided.al2023 with the stage settings and its environment', () => {
     template.resourceCountIs('AWS::Lambda::Function', Object.keys(CRATES).length);
@@ -74,33 +77,36 @@ describe.each(['dev', 'prod'])('stage %s', (stageName) => {
     expect(deployed.sort()).toEqual(contractOperations.map(([route, method]) => `${method} ${route}`).sort());
   });
 
-  test.each(contractOperations)('%s %s: AWS integration with the templates and responses of schemas/', (route, method, op) => {
-    const source = op['x-amazon-apigateway-integration'];
-    const crate = /\$\{Function:([\w-]+)\}/.exec(source.uri)![1];
-    const integration = body.paths[route][method]['x-amazon-apigateway-integration'];
-    expect(integration.type).toBe('aws');
-    expect(integration.httpMethod).toBe('POST');
-    expect(integration.uri).toEqual({
-      'Fn::Join': [
-        '',
-        [
-          'arn:aws:apigateway:',
-          { Ref: 'AWS::Region' },
-          ':lambda:path/2015-03-31/functions/',
-          { 'Fn::GetAtt': [functionLogicalId(crate), 'Arn'] },
-          '/invocations',
+  test.each(contractOperations)(
+    '%s %s: AWS integration with the templates and responses of schemas/',
+    (route, method, op) => {
+      const source = op['x-amazon-apigateway-integration'];
+      const crate = /\$\{Function:([\w-]+)\}/.exec(source.uri)![1];
+      const integration = body.paths[route][method]['x-amazon-apigateway-integration'];
+      expect(integration.type).toBe('aws');
+      expect(integration.httpMethod).toBe('POST');
+      expect(integration.uri).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:aws:apigateway:',
+            { Ref: 'AWS::Region' },
+            ':lambda:path/2015-03-31/functions/',
+            { 'Fn::GetAtt': [functionLogicalId(crate), 'Arn'] },
+            '/invocations',
+          ],
         ],
-      ],
-    });
-    expect(integration.requestTemplates).toEqual(expectedTemplates(source.requestTemplates));
-    expect(Object.keys(integration.responses)).toEqual(Object.keys(source.responses));
-    for (const [pattern, response] of Object.entries<any>(source.responses)) {
-      expect(integration.responses[pattern]).toEqual({
-        ...response,
-        responseTemplates: expectedTemplates(response.responseTemplates),
       });
-    }
-  });
+      expect(integration.requestTemplates).toEqual(expectedTemplates(source.requestTemplates));
+      expect(Object.keys(integration.responses)).toEqual(Object.keys(source.responses));
+      for (const [pattern, response] of Object.entries<any>(source.responses)) {
+        expect(integration.responses[pattern]).toEqual({
+          ...response,
+          responseTemplates: expectedTemplates(response.responseTemplates),
+        });
+      }
+    },
+  );
 
   test.each(contractOperations)('%s %s: requires the API key and validates the request', (route, method) => {
     const op = body.paths[route][method];
@@ -174,20 +180,33 @@ describe.each(['dev', 'prod'])('stage %s', (stageName) => {
 
   test('least privilege: Data API, SSM and Secrets Manager actions only on the named resources', () => {
     const statements: Statement[] = resources('AWS::IAM::Policy').flatMap((p) => p.Properties.PolicyDocument.Statement);
-    for (const statement of statements.filter((s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')))) {
+    for (const statement of statements.filter(
+      (s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')),
+    )) {
       for (const action of actionsOf(statement)) {
-        expect(['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement']).toContain(action);
+        expect([
+          'redshift-data:DescribeStatement',
+          'redshift-data:GetStatementResult',
+          'redshift-data:CancelStatement',
+        ]).toContain(action);
       }
       expect(statement.Condition).toEqual({
         StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' },
       });
     }
-    const resourcesOf = (action: string) => statements.filter((s) => actionsOf(s).includes(action)).map((s) => s.Resource);
+    const resourcesOf = (action: string) =>
+      statements.filter((s) => actionsOf(s).includes(action)).map((s) => s.Resource);
     expect(resourcesOf('redshift-data:ExecuteStatement')).toEqual([config.redshift.workgroupArn]);
     expect(resourcesOf('redshift-serverless:GetCredentials')).toEqual([config.redshift.workgroupArn]);
-    expect(resourcesOf('rds-data:ExecuteStatement')).toEqual([config.aurora.clusterArn, config.aurora.clusterArn, config.aurora.clusterArn]);
+    expect(resourcesOf('rds-data:ExecuteStatement')).toEqual([
+      config.aurora.clusterArn,
+      config.aurora.clusterArn,
+      config.aurora.clusterArn,
+    ]);
     expect(new Set(resourcesOf('secretsmanager:GetSecretValue'))).toEqual(new Set([config.aurora.secretArn]));
-    expect(JSON.stringify(resourcesOf('ssm:GetParameter'))).toContain(`:parameter${config.redshift.databaseNameParameter}"`);
+    expect(JSON.stringify(resourcesOf('ssm:GetParameter'))).toContain(
+      `:parameter${config.redshift.databaseNameParameter}"`,
+    );
     expect(statements.flatMap(actionsOf).filter((a) => a.endsWith('*'))).toEqual([]);
   });
 
@@ -208,7 +227,10 @@ describe.each(['dev', 'prod'])('stage %s', (stageName) => {
       .flatMap((c: IConstruct) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
     expect(acknowledgments.map(([id]) => id)).toEqual(
-      expect.arrayContaining([expect.stringContaining('AwsSolutions-IAM5[Resource::*]'), expect.stringContaining('AwsSolutions-APIG2')]),
+      expect.arrayContaining([
+        expect.stringContaining('AwsSolutions-IAM5[Resource::*]'),
+        expect.stringContaining('AwsSolutions-APIG2'),
+      ]),
     );
     acknowledgments.forEach(([, reason]) => expect(reason.length).toBeGreaterThan(40));
   });
@@ -226,7 +248,8 @@ function maskContract(cfn: any): any {
   const text = JSON.stringify(cfn).replace(/(ApiDeployment[0-9A-F]{8})[0-9a-f]{32}/g, '$1<hash of the OpenAPI body>');
   const masked = JSON.parse(text);
   for (const resource of Object.values<any>(masked.Resources)) {
-    if (resource.Type === 'AWS::ApiGateway::RestApi') resource.Properties.Body = '<schemas/openapi.yaml, asserted above>';
+    if (resource.Type === 'AWS::ApiGateway::RestApi')
+      resource.Properties.Body = '<schemas/openapi.yaml, asserted above>';
   }
   return masked;
 }

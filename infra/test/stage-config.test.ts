@@ -21,11 +21,27 @@ describe('invalid stage settings fail with a message naming the problem', () => 
   test.each<[string, (doc: any) => void, RegExp]>([
     ['a misspelt key', (d) => (d.lambda.memory = 1), /\/lambda has unknown key "memory"/],
     ['memory below the Lambda minimum', (d) => (d.lambda.memoryMb = 64), /\/lambda\/memoryMb must be >= 128/],
-    ['a timeout beyond API Gateway 29 s', (d) => (d.lambda.timeoutSeconds = 30), /\/lambda\/timeoutSeconds must be <= 29/],
-    ['an unknown architecture', (d) => (d.lambda.architecture = 'arm'), /\/lambda\/architecture must be one of \["arm64","x86_64"\]/],
-    ['a quota period API Gateway lacks', (d) => (d.usagePlan.quota.period = 'YEAR'), /\/usagePlan\/quota\/period must be one of/],
+    [
+      'a timeout beyond API Gateway 29 s',
+      (d) => (d.lambda.timeoutSeconds = 30),
+      /\/lambda\/timeoutSeconds must be <= 29/,
+    ],
+    [
+      'an unknown architecture',
+      (d) => (d.lambda.architecture = 'arm'),
+      /\/lambda\/architecture must be one of \["arm64","x86_64"\]/,
+    ],
+    [
+      'a quota period API Gateway lacks',
+      (d) => (d.usagePlan.quota.period = 'YEAR'),
+      /\/usagePlan\/quota\/period must be one of/,
+    ],
     ['a retention CloudWatch does not offer', (d) => (d.logRetentionDays = 10), /\/logRetentionDays must be one of/],
-    ['a secret ARN without its suffix', (d) => (d.aurora.secretArn = d.aurora.secretArn.replace(/-AbCdEf$/, '')), /\/aurora\/secretArn must match pattern/],
+    [
+      'a secret ARN without its suffix',
+      (d) => (d.aurora.secretArn = d.aurora.secretArn.replace(/-AbCdEf$/, '')),
+      /\/aurora\/secretArn must match pattern/,
+    ],
     ['a missing section', (d) => delete d.redshift, /\(top level\) must have required property 'redshift'/],
   ])('%s', (_name, change, message) => {
     expect(() => parseStageConfig(devWith(change), 'dev.json')).toThrow(message);
@@ -40,7 +56,9 @@ describe('invalid stage settings fail with a message naming the problem', () => 
   });
 
   test('a file for another stage', () => {
-    expect(() => parseStageConfig(devFile(), 'prod.json', 'prod')).toThrow(/"stage" is "dev" but the file is for stage "prod"/);
+    expect(() => parseStageConfig(devFile(), 'prod.json', 'prod')).toThrow(
+      /"stage" is "dev" but the file is for stage "prod"/,
+    );
   });
 
   test('resources in different regions', () => {
