@@ -1,5 +1,6 @@
 import { Aws, CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import {
+  AccessLogField,
   AccessLogFormat,
   ApiDefinition,
   ApiKey,
@@ -10,7 +11,6 @@ import {
   SpecRestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CrateFunction } from './crate-function';
@@ -29,9 +29,6 @@ export interface DataApiStackProps extends StackProps {
  * with access logs, stage throttling, a usage plan and a generated API key.
  */
 export class DataApiStack extends Stack {
-  readonly api: SpecRestApi;
-  readonly functions: ReadonlyMap<string, IFunction>;
-
   constructor(scope: Construct, id: string, props: DataApiStackProps) {
     super(scope, id, props);
     const { config } = props;
@@ -45,11 +42,29 @@ export class DataApiStack extends Stack {
         new CrateFunction(this, pascalCase(crate), { crate, backend, config }).function,
       ]),
     );
-    this.functions = functions;
     const body = withIntegrationTargets(document, Aws.REGION, (crate) => functions.get(crate)!.functionArn);
 
+    // One JSON line per request, with what answers "who called, what happened": the key id (never the
+    // key), the status sent and the Lambda integration's own status and error.
+    const accessLogFormat = AccessLogFormat.custom(
+      JSON.stringify({
+        requestId: AccessLogField.contextRequestId(),
+        requestTime: AccessLogField.contextRequestTime(),
+        sourceIp: AccessLogField.contextIdentitySourceIp(),
+        apiKeyId: AccessLogField.contextIdentityApiKeyId(),
+        httpMethod: AccessLogField.contextHttpMethod(),
+        resourcePath: AccessLogField.contextResourcePath(),
+        status: AccessLogField.contextStatus(),
+        responseLength: AccessLogField.contextResponseLength(),
+        responseLatency: AccessLogField.contextResponseLatency(),
+        integrationStatus: AccessLogField.contextIntegrationStatus(),
+        integrationLatency: AccessLogField.contextIntegrationLatency(),
+        errorMessage: AccessLogField.contextErrorMessage(),
+        integrationError: AccessLogField.contextIntegrationErrorMessage(),
+      }),
+    );
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays as RetentionDays });
-    this.api = new SpecRestApi(this, 'Api', {
+    const api = new SpecRestApi(this, 'Api', {
       restApiName: `serverless-data-api-${config.stage}`,
       apiDefinition: ApiDefinition.fromInline(body),
       endpointTypes: [EndpointType.REGIONAL],
@@ -64,26 +79,24 @@ export class DataApiStack extends Stack {
         dataTraceEnabled: false,
         metricsEnabled: true,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        accessLogFormat,
       },
     });
-    // A changed document must produce a new deployment, or the stage keeps serving the old one.
-    this.api.latestDeployment?.addToLogicalId(body);
 
     for (const operation of operations) {
       functions
         .get(operation.crate)!
         .addPermission(`Invoke${operation.method}${pascalCase(operation.path) || 'Root'}`, {
           principal: new ServicePrincipal('apigateway.amazonaws.com'),
-          sourceArn: this.api.arnForExecuteApi(operation.method, executeApiPath(operation.path), config.stage),
+          sourceArn: api.arnForExecuteApi(operation.method, executeApiPath(operation.path), config.stage),
         });
     }
 
-    const plan = this.api.addUsagePlan('UsagePlan', {
+    const plan = api.addUsagePlan('UsagePlan', {
       name: `serverless-data-api-${config.stage}`,
       throttle: config.usagePlan.throttle,
       quota: { limit: config.usagePlan.quota.limit, period: Period[config.usagePlan.quota.period] },
-      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+      apiStages: [{ api, stage: api.deploymentStage }],
     });
     // No value given: CloudFormation generates it, so it never appears in the template or outputs.
     const apiKey = new ApiKey(this, 'ApiKey', { description: `serverless-data-api ${config.stage} client key` });
@@ -96,7 +109,7 @@ export class DataApiStack extends Stack {
       description: 'Prints the API key value (send it as the x-api-key header)',
     });
 
-    Validations.of(this.api).acknowledge(
+    Validations.of(api).acknowledge(
       {
         id: 'AwsSolutions-APIG2',
         reason:

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -6,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { parse } from 'yaml';
 import { CRATES } from '../lib/crates';
-import { addStageStack } from '../lib/data-api-stack';
+import { addStageStack, DataApiStack } from '../lib/data-api-stack';
 import { OPENAPI_FILE } from '../lib/openapi';
 import { loadStageConfig, StageConfig } from '../lib/stage-config';
 
@@ -150,6 +151,10 @@ describe.each(['dev', 'prod'])('stage %s', (stageName) => {
       ],
       AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccessLogs'), 'Arn'] } },
     });
+    const [stage] = resources('AWS::ApiGateway::Stage');
+    const accessLogFields = JSON.parse(stage.Properties.AccessLogSetting.Format);
+    expect(accessLogFields).toMatchObject({ apiKeyId: '$context.identity.apiKeyId', status: '$context.status' });
+    expect(JSON.stringify(accessLogFields)).not.toMatch(/\$context\.identity\.apiKey"/);
   });
 
   test('the usage plan takes its throttle and quota from the stage file and binds the stage', () => {
@@ -253,3 +258,30 @@ function maskContract(cfn: any): any {
   }
   return masked;
 }
+
+describe('redeployment', () => {
+  /** The dev stack's deployment logical id for a copy of schemas/ changed by `edit`. */
+  function deploymentIdAfter(edit: (schemasDir: string) => void): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'schemas-'));
+    try {
+      fs.cpSync(path.dirname(OPENAPI_FILE), dir, { recursive: true });
+      edit(dir);
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new DataApiStack(app, 'Redeploy', {
+        config: loadStageConfig('dev'),
+        openApiFile: path.join(dir, 'openapi.yaml'),
+      });
+      return Object.keys(Template.fromStack(stack).findResources('AWS::ApiGateway::Deployment'))[0];
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test('a changed template gives the stage a new deployment', () => {
+    const unchanged = deploymentIdAfter(() => undefined);
+    const edited = deploymentIdAfter((dir) =>
+      fs.appendFileSync(path.join(dir, 'templates', 'success-response.vtl'), '## edited\n'),
+    );
+    expect(edited).not.toBe(unchanged);
+  });
+});
