@@ -1,12 +1,12 @@
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 import type { Backend } from './crates';
-import { auroraStatements, redshiftStatements } from './permissions';
+import { grantAuroraAccess, grantRedshiftAccess } from './permissions';
 import type { StageConfig } from './stage-config';
 
 /** The workspace manifest: cargo-lambda builds each crate's binary from the workspace root. */
@@ -40,16 +40,8 @@ export class CrateFunction extends Construct {
         resources: [logGroup.logGroupArn],
       }),
     );
-    const statements = backend === 'redshift' ? redshiftStatements(Stack.of(this), config) : auroraStatements(config);
-    statements.forEach((statement) => role.addToPolicy(statement));
-    if (backend === 'redshift') {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'redshift-data DescribeStatement, GetStatementResult and CancelStatement accept no resource ARN; ' +
-          'the statement-owner-iam-userid condition limits them to statements this role submitted.',
-      });
-    }
+    if (backend === 'redshift') grantRedshiftAccess(role, config);
+    else grantAuroraAccess(role, config);
 
     this.function = new RustFunction(this, 'Function', {
       manifestPath: WORKSPACE_MANIFEST,
@@ -67,7 +59,7 @@ export class CrateFunction extends Construct {
 }
 
 /** The variables api-core's config reads at init (docs/architecture.md). */
-export function environmentFor(backend: Backend, config: StageConfig): Record<string, string> {
+function environmentFor(backend: Backend, config: StageConfig): Record<string, string> {
   const common = { AWS_LAMBDA_LOG_LEVEL: config.lambda.logLevel };
   if (backend === 'redshift') {
     const { workgroupName, databaseNameParameter, allowedTables } = config.redshift;

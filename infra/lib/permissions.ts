@@ -1,55 +1,67 @@
-import { Stack } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { StageConfig } from './stage-config';
 
 /**
- * Least-privilege statements per backend. Only the Data API calls the functions make are allowed,
- * each on the one resource the stage file names.
+ * Least privilege per backend: only the Data API calls the functions make, each on the one resource
+ * the stage file names.
  */
 
 /** redshift-count: run a statement on the workgroup, then follow only the statements it started. */
-export function redshiftStatements(stack: Stack, config: StageConfig): PolicyStatement[] {
+export function grantRedshiftAccess(role: IRole, config: StageConfig): void {
   const { workgroupArn, databaseNameParameter } = config.redshift;
-  return [
+  role.addToPrincipalPolicy(
     new PolicyStatement({
       sid: 'RunStatementsOnTheWorkgroup',
       actions: ['redshift-data:ExecuteStatement', 'redshift-serverless:GetCredentials'],
       resources: [workgroupArn],
     }),
+  );
+  role.addToPrincipalPolicy(
     new PolicyStatement({
       // These actions take no resource ARN (AWS only allows "*"); the condition limits them to
-      // statements this function's role submitted, as AWS's own AmazonRedshiftDataFullAccess does.
+      // statements this role submitted, as AWS's own AmazonRedshiftDataFullAccess does.
       sid: 'FollowOwnStatementsOnly',
       actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement'],
       resources: ['*'],
       conditions: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
     }),
+  );
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'redshift-data DescribeStatement, GetStatementResult and CancelStatement accept no resource ARN; ' +
+      'the statement-owner-iam-userid condition limits them to statements this role submitted.',
+  });
+  role.addToPrincipalPolicy(
     new PolicyStatement({
       sid: 'ReadTheDatabaseNameParameter',
       actions: ['ssm:GetParameter'],
       resources: [
-        stack.formatArn({
+        Stack.of(role).formatArn({
           service: 'ssm',
           resource: 'parameter',
           resourceName: databaseNameParameter.replace(/^\//, ''),
         }),
       ],
     }),
-  ];
+  );
 }
 
 /** staff-*: single statements through the RDS Data API (no transactions), with the cluster's secret. */
-export function auroraStatements(config: StageConfig): PolicyStatement[] {
-  return [
+export function grantAuroraAccess(role: IRole, config: StageConfig): void {
+  role.addToPrincipalPolicy(
     new PolicyStatement({
       sid: 'RunStatementsOnTheCluster',
       actions: ['rds-data:ExecuteStatement'],
       resources: [config.aurora.clusterArn],
     }),
+  );
+  role.addToPrincipalPolicy(
     new PolicyStatement({
       sid: 'ReadTheClusterSecret',
       actions: ['secretsmanager:GetSecretValue'],
       resources: [config.aurora.secretArn],
     }),
-  ];
+  );
 }
