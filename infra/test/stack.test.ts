@@ -203,12 +203,9 @@ describe.each(['dev', 'prod'])('stage %s', (stageName) => {
       statements.filter((s) => actionsOf(s).includes(action)).map((s) => s.Resource);
     expect(resourcesOf('redshift-data:ExecuteStatement')).toEqual([config.redshift.workgroupArn]);
     expect(resourcesOf('redshift-serverless:GetCredentials')).toEqual([config.redshift.workgroupArn]);
-    expect(resourcesOf('rds-data:ExecuteStatement')).toEqual([
-      config.aurora.clusterArn,
-      config.aurora.clusterArn,
-      config.aurora.clusterArn,
-    ]);
-    expect(new Set(resourcesOf('secretsmanager:GetSecretValue'))).toEqual(new Set([config.aurora.secretArn]));
+    const auroraFunctions = Object.values(CRATES).filter((backend) => backend === 'aurora').length;
+    expect(resourcesOf('rds-data:ExecuteStatement')).toEqual(Array(auroraFunctions).fill(config.aurora.clusterArn));
+    expect(resourcesOf('secretsmanager:GetSecretValue')).toEqual(Array(auroraFunctions).fill(config.aurora.secretArn));
     expect(JSON.stringify(resourcesOf('ssm:GetParameter'))).toContain(
       `:parameter${config.redshift.databaseNameParameter}"`,
     );
