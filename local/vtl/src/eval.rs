@@ -1,0 +1,529 @@
+//! The renderer: walks the syntax tree with Velocity 1.7's evaluation rules.
+//!
+//! - One flat variable scope per render, as Velocity's context; `#foreach` restores its loop
+//!   variable, `$foreach`, `$velocityCount` and `$velocityHasNext` afterwards.
+//! - `#set` with a null right-hand side leaves the target unchanged (1.7 default
+//!   `directive.set.null.allowed = false`). `#set($map.key = v)` stores into a copy of the map.
+//! - `#foreach` over a map iterates its values; over anything not a list or map does nothing.
+//! - `==` compares numbers numerically, same types with `equals`, other types by `toString()`;
+//!   `<`/`>` on non-numbers are false; arithmetic on non-numbers, and division by zero, is null;
+//!   `+` concatenates when either side is a string (a null side contributes its source text).
+//! - Integer arithmetic is 64-bit; where Java would widen to `BigInteger` this reports an error.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use crate::ast::{BinaryOp, Expr, ExprKind, Node, Reference, Segment};
+use crate::error::{ErrorKind, Pos, VtlError};
+use crate::limits::Limits;
+use crate::methods;
+use crate::value::{BoundedString, Budget, CallError, Exhausted, TooDeep, TooLong, Value};
+
+type Result<T> = std::result::Result<T, VtlError>;
+
+/// What a null reference renders as when it is not quiet (`$!a` always renders nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NullRendering {
+    /// Velocity's default: the reference's source text, e.g. `$a.b`.
+    #[default]
+    SourceText,
+    /// Nothing, as if every reference were quiet.
+    Empty,
+}
+
+enum Flow {
+    Continue,
+    Break,
+}
+
+pub(crate) struct Renderer<'l> {
+    vars: HashMap<String, Value>,
+    out: BoundedString,
+    budget: Budget,
+    limits: &'l Limits,
+    nulls: NullRendering,
+    /// Position of the construct being evaluated, for errors raised between positioned nodes.
+    at: Pos,
+    /// How many interpolated strings are being rendered (then `out` is the string's buffer).
+    string_depth: usize,
+}
+
+fn limit(pos: Pos, message: impl Into<String>) -> VtlError {
+    VtlError::new(pos, ErrorKind::Limit, message)
+}
+
+impl<'l> Renderer<'l> {
+    pub fn new(vars: HashMap<String, Value>, limits: &'l Limits, nulls: NullRendering) -> Self {
+        Self {
+            vars,
+            out: BoundedString::new(limits.max_output_bytes),
+            budget: Budget::new(limits.max_steps, limits.max_string_bytes),
+            limits,
+            nulls,
+            at: Pos { line: 1, column: 1 },
+            string_depth: 0,
+        }
+    }
+
+    pub fn render(mut self, nodes: &[Node]) -> Result<String> {
+        // A #break outside any #foreach stops the template, as in Velocity 1.7.
+        self.nodes(nodes)?;
+        Ok(self.out.into_string())
+    }
+
+    fn spend(&self, steps: u64, pos: Pos) -> Result<()> {
+        self.budget
+            .spend(steps)
+            .map_err(|Exhausted| budget_exhausted(pos, self.limits.max_steps))
+    }
+
+    fn write(&mut self, text: &str) -> Result<()> {
+        self.out
+            .push_str(text)
+            .map_err(|TooLong| self.output_too_long())
+    }
+
+    fn output_too_long(&self) -> VtlError {
+        if self.string_depth > 0 {
+            string_too_long(self.at, self.limits.max_string_bytes)
+        } else {
+            limit(
+                self.at,
+                format!("output exceeds {} bytes", self.limits.max_output_bytes),
+            )
+        }
+    }
+
+    fn nodes(&mut self, nodes: &[Node]) -> Result<Flow> {
+        for node in nodes {
+            if let Flow::Break = self.node(node)? {
+                return Ok(Flow::Break);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn node(&mut self, node: &Node) -> Result<Flow> {
+        self.spend(1, self.at)?;
+        match node {
+            Node::Text(text) => self.write(text)?,
+            Node::Reference {
+                reference,
+                backslashes,
+            } => self.render_reference(reference, *backslashes)?,
+            Node::Set { target, value } => {
+                self.at = target.pos;
+                let value = self.eval(value)?;
+                self.assign(target, value);
+            }
+            Node::If {
+                branches,
+                otherwise,
+            } => {
+                for (condition, body) in branches {
+                    if self.eval(condition)?.is_truthy() {
+                        return self.nodes(body);
+                    }
+                }
+                if let Some(body) = otherwise {
+                    return self.nodes(body);
+                }
+            }
+            Node::Foreach {
+                variable,
+                iterable,
+                body,
+                pos,
+            } => {
+                self.at = *pos;
+                self.foreach(variable, iterable, body, *pos)?;
+            }
+            Node::Break => return Ok(Flow::Break),
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn render_reference(&mut self, reference: &Reference, backslashes: usize) -> Result<()> {
+        self.at = reference.pos;
+        let value = self.eval_reference(reference)?;
+        if value.is_null() {
+            if backslashes > 0 {
+                self.write(&"\\".repeat(backslashes))?;
+                return self.write(&reference.source);
+            }
+            if reference.quiet || self.nulls == NullRendering::Empty {
+                return Ok(());
+            }
+            return self.write(&reference.source);
+        }
+        self.write(&"\\".repeat(backslashes / 2))?;
+        if backslashes % 2 == 1 {
+            return self.write(&reference.source);
+        }
+        value
+            .write_java(&mut self.out)
+            .map_err(|TooLong| self.output_too_long())
+    }
+
+    fn assign(&mut self, target: &Reference, value: Value) {
+        if value.is_null() {
+            return;
+        }
+        let mut path = Vec::with_capacity(target.segments.len());
+        for segment in &target.segments {
+            match segment {
+                Segment::Property(name) => path.push(name.as_str()),
+                // Velocity would call a setter; there is none on these values.
+                Segment::Method { .. } | Segment::Index(_) => return,
+            }
+        }
+        let current = self.vars.get(&target.root).cloned().unwrap_or(Value::Null);
+        if let Some(updated) = store(current, &path, value) {
+            self.vars.insert(target.root.clone(), updated);
+        }
+    }
+
+    fn foreach(&mut self, variable: &str, iterable: &Expr, body: &[Node], pos: Pos) -> Result<()> {
+        let items: Vec<Value> = match self.eval(iterable)? {
+            Value::List(list) => list.items.clone(),
+            Value::Map(map) => map.entries.values().cloned().collect(),
+            _ => return Ok(()),
+        };
+        if items.len() > self.limits.max_loop_iterations {
+            return Err(limit(
+                pos,
+                format!(
+                    "#foreach over {} items exceeds the limit of {}",
+                    items.len(),
+                    self.limits.max_loop_iterations
+                ),
+            ));
+        }
+        let saved: Vec<(&str, Option<Value>)> =
+            [variable, "foreach", "velocityCount", "velocityHasNext"]
+                .into_iter()
+                .map(|name| (name, self.vars.get(name).cloned()))
+                .collect();
+        let parent = saved[1].1.clone();
+        let count = items.len();
+        let mut result = Ok(());
+        for (index, item) in items.into_iter().enumerate() {
+            if let Err(e) = self.spend(1, pos) {
+                result = Err(e);
+                break;
+            }
+            let scope = foreach_scope(index, count, parent.clone());
+            let scope = match scope {
+                Ok(scope) => scope,
+                Err(TooDeep) => {
+                    result = Err(limit(pos, "#foreach nests too deep"));
+                    break;
+                }
+            };
+            self.vars.insert(variable.to_string(), item);
+            self.vars.insert("foreach".to_string(), scope);
+            self.vars
+                .insert("velocityCount".to_string(), Value::Int(index as i64 + 1));
+            self.vars.insert(
+                "velocityHasNext".to_string(),
+                Value::Bool(index + 1 < count),
+            );
+            match self.nodes(body) {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Break) => break,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        for (name, value) in saved {
+            match value {
+                Some(value) => self.vars.insert(name.to_string(), value),
+                None => self.vars.remove(name),
+            };
+        }
+        result
+    }
+
+    fn eval_reference(&mut self, reference: &Reference) -> Result<Value> {
+        let mut value = self
+            .vars
+            .get(&reference.root)
+            .cloned()
+            .unwrap_or(Value::Null);
+        for segment in &reference.segments {
+            if value.is_null() {
+                return Ok(Value::Null);
+            }
+            self.spend(1, reference.pos)?;
+            value = match segment {
+                Segment::Property(name) => methods::property(&value, name, &self.budget)
+                    .map_err(|e| call_error(reference.pos, e))?
+                    .unwrap_or(Value::Null),
+                Segment::Method { name, args, pos } => {
+                    let args = args
+                        .iter()
+                        .map(|arg| self.eval(arg))
+                        .collect::<Result<Vec<_>>>()?;
+                    methods::call(&value, name, &args, &self.budget)
+                        .map_err(|e| call_error(*pos, e))?
+                        .unwrap_or(Value::Null)
+                }
+                Segment::Index(index) => {
+                    let index = self.eval(index)?;
+                    methods::index(&value, &index, &self.budget).unwrap_or(Value::Null)
+                }
+            };
+        }
+        Ok(value)
+    }
+
+    pub fn eval(&mut self, expr: &Expr) -> Result<Value> {
+        self.spend(1, expr.pos)?;
+        let pos = expr.pos;
+        Ok(match &expr.kind {
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Str(s) => Value::str(s),
+            ExprKind::Interpolated(nodes) => Value::str(&self.render_to_string(nodes, pos)?),
+            ExprKind::Reference(reference) => self.eval_reference(reference)?,
+            ExprKind::List(items) => {
+                let items = items
+                    .iter()
+                    .map(|item| self.eval(item))
+                    .collect::<Result<Vec<_>>>()?;
+                Value::list(items).map_err(|TooDeep| too_deep(pos))?
+            }
+            ExprKind::Map(entries) => {
+                let mut map = IndexMap::with_capacity(entries.len());
+                for (key, value) in entries {
+                    let key = self.eval(key)?;
+                    let key = self.java_string(&key, pos)?;
+                    let value = self.eval(value)?;
+                    map.insert(key, value);
+                }
+                Value::map(map).map_err(|TooDeep| too_deep(pos))?
+            }
+            ExprKind::Range(first, last) => {
+                let (first, last) = (self.eval(first)?, self.eval(last)?);
+                self.range(&first, &last, pos)?
+            }
+            ExprKind::Not(operand) => Value::Bool(!self.eval(operand)?.is_truthy()),
+            ExprKind::Binary(op, left, right) => self.binary(*op, left, right, pos)?,
+        })
+    }
+
+    /// Renders an interpolated string literal into its own bounded buffer.
+    fn render_to_string(&mut self, nodes: &[Node], pos: Pos) -> Result<String> {
+        let outer = std::mem::replace(
+            &mut self.out,
+            BoundedString::new(self.limits.max_string_bytes),
+        );
+        self.string_depth += 1;
+        let result = self.nodes(nodes);
+        self.string_depth -= 1;
+        let inner = std::mem::replace(&mut self.out, outer);
+        result?;
+        let text = inner.into_string();
+        self.spend(text.len() as u64 / 64, pos)?;
+        Ok(text)
+    }
+
+    fn java_string(&self, value: &Value, pos: Pos) -> Result<String> {
+        value
+            .to_java_string(self.limits.max_string_bytes)
+            .map_err(|TooLong| string_too_long(pos, self.limits.max_string_bytes))
+    }
+
+    fn range(&self, first: &Value, last: &Value, pos: Pos) -> Result<Value> {
+        let (Value::Int(first), Value::Int(last)) = (first, last) else {
+            return Ok(Value::Null);
+        };
+        let (first, last) = (*first, *last);
+        let len = first.abs_diff(last).saturating_add(1);
+        if len > self.limits.max_range_items as u64 {
+            return Err(limit(
+                pos,
+                format!(
+                    "range of {len} items exceeds the limit of {}",
+                    self.limits.max_range_items
+                ),
+            ));
+        }
+        self.spend(len, pos)?;
+        let items: Vec<Value> = if first <= last {
+            (first..=last).map(Value::Int).collect()
+        } else {
+            (last..=first).rev().map(Value::Int).collect()
+        };
+        Value::list(items).map_err(|TooDeep| too_deep(pos))
+    }
+
+    fn binary(&mut self, op: BinaryOp, left: &Expr, right: &Expr, pos: Pos) -> Result<Value> {
+        match op {
+            BinaryOp::Or => {
+                let result = self.eval(left)?.is_truthy() || self.eval(right)?.is_truthy();
+                return Ok(Value::Bool(result));
+            }
+            BinaryOp::And => {
+                let result = self.eval(left)?.is_truthy() && self.eval(right)?.is_truthy();
+                return Ok(Value::Bool(result));
+            }
+            _ => {}
+        }
+        let (a, b) = (self.eval(left)?, self.eval(right)?);
+        Ok(match op {
+            BinaryOp::Eq => Value::Bool(self.velocity_equals(&a, &b, pos)?),
+            BinaryOp::Ne => Value::Bool(!self.velocity_equals(&a, &b, pos)?),
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                let Some(ordering) = numeric_compare(&a, &b) else {
+                    return Ok(Value::Bool(false));
+                };
+                Value::Bool(match op {
+                    BinaryOp::Lt => ordering.is_lt(),
+                    BinaryOp::Le => ordering.is_le(),
+                    BinaryOp::Gt => ordering.is_gt(),
+                    _ => ordering.is_ge(),
+                })
+            }
+            BinaryOp::Add if matches!(a, Value::Str(_)) || matches!(b, Value::Str(_)) => {
+                let left_text = self.operand_text(&a, left, pos)?;
+                let right_text = self.operand_text(&b, right, pos)?;
+                if left_text.len() + right_text.len() > self.limits.max_string_bytes {
+                    return Err(string_too_long(pos, self.limits.max_string_bytes));
+                }
+                self.spend((left_text.len() + right_text.len()) as u64 / 64, pos)?;
+                Value::Str(Rc::from(left_text + &right_text))
+            }
+            _ => arithmetic(op, &a, &b)
+                .map_err(|message| VtlError::new(pos, ErrorKind::Runtime, message))?,
+        })
+    }
+
+    /// A concatenation operand: its `toString()`, or its source text when null.
+    fn operand_text(&self, value: &Value, expr: &Expr, pos: Pos) -> Result<String> {
+        match (value, &expr.kind) {
+            (Value::Null, ExprKind::Reference(reference)) => Ok(reference.source.clone()),
+            _ => self.java_string(value, pos),
+        }
+    }
+
+    fn velocity_equals(&self, a: &Value, b: &Value, pos: Pos) -> Result<bool> {
+        if let Some(ordering) = numeric_compare(a, b) {
+            return Ok(ordering.is_eq());
+        }
+        match (a, b) {
+            (Value::Null, Value::Null) => Ok(true),
+            (Value::Null, _) | (_, Value::Null) => Ok(false),
+            _ if std::mem::discriminant(a) == std::mem::discriminant(b) => {
+                methods::java_equals(a, b, &self.budget).map_err(|e| call_error(pos, e))
+            }
+            _ => Ok(self.java_string(a, pos)? == self.java_string(b, pos)?),
+        }
+    }
+}
+
+/// Builds `$foreach` for one iteration (index, count, hasNext, first, last, parent).
+fn foreach_scope(
+    index: usize,
+    count: usize,
+    parent: Option<Value>,
+) -> std::result::Result<Value, TooDeep> {
+    let mut scope = IndexMap::new();
+    scope.insert("index".to_string(), Value::Int(index as i64));
+    scope.insert("count".to_string(), Value::Int(index as i64 + 1));
+    scope.insert("hasNext".to_string(), Value::Bool(index + 1 < count));
+    scope.insert("first".to_string(), Value::Bool(index == 0));
+    scope.insert("last".to_string(), Value::Bool(index + 1 == count));
+    if let Some(parent) = parent {
+        scope.insert("parent".to_string(), parent);
+    }
+    Value::map(scope)
+}
+
+/// Stores `value` at `path` inside `current` (a map), returning the updated copy.
+fn store(current: Value, path: &[&str], value: Value) -> Option<Value> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(value);
+    };
+    let Value::Map(map) = current else {
+        return None;
+    };
+    let mut entries = map.entries.clone();
+    let inner = entries.get(*first).cloned().unwrap_or(Value::Null);
+    let updated = store(inner, rest, value)?;
+    entries.insert((*first).to_string(), updated);
+    Value::map(entries).ok()
+}
+
+fn numeric_compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Int(x), Value::Float(y)) => (*x as f64).partial_cmp(y),
+        (Value::Float(x), Value::Int(y)) => x.partial_cmp(&(*y as f64)),
+        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
+        _ => None,
+    }
+}
+
+/// `- * / %` and numeric `+`; null when an operand is not a number or a divisor is zero.
+fn arithmetic(op: BinaryOp, a: &Value, b: &Value) -> std::result::Result<Value, String> {
+    let overflow = || "integer overflow".to_string();
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (x, y) = (*x, *y);
+            let result = match op {
+                BinaryOp::Add => x.checked_add(y),
+                BinaryOp::Sub => x.checked_sub(y),
+                BinaryOp::Mul => x.checked_mul(y),
+                BinaryOp::Div if y == 0 => return Ok(Value::Null),
+                BinaryOp::Div => x.checked_div(y),
+                BinaryOp::Mod if y == 0 => return Ok(Value::Null),
+                BinaryOp::Mod => x.checked_rem(y),
+                _ => return Ok(Value::Null),
+            };
+            result.map(Value::Int).ok_or_else(overflow)
+        }
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            let as_float = |v: &Value| match v {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                _ => f64::NAN,
+            };
+            let (x, y) = (as_float(a), as_float(b));
+            Ok(match op {
+                BinaryOp::Add => Value::Float(x + y),
+                BinaryOp::Sub => Value::Float(x - y),
+                BinaryOp::Mul => Value::Float(x * y),
+                BinaryOp::Div | BinaryOp::Mod if y == 0.0 => Value::Null,
+                BinaryOp::Div => Value::Float(x / y),
+                BinaryOp::Mod => Value::Float(x % y),
+                _ => Value::Null,
+            })
+        }
+        _ => Ok(Value::Null),
+    }
+}
+
+fn call_error(pos: Pos, error: CallError) -> VtlError {
+    VtlError::new(pos, error.kind, error.message)
+}
+
+fn too_deep(pos: Pos) -> VtlError {
+    limit(pos, "value nests too deep")
+}
+
+fn string_too_long(pos: Pos, max: usize) -> VtlError {
+    limit(pos, format!("string exceeds {max} bytes"))
+}
+
+fn budget_exhausted(pos: Pos, steps: u64) -> VtlError {
+    limit(
+        pos,
+        format!("template exceeded its evaluation budget of {steps} steps"),
+    )
+}
