@@ -1,0 +1,291 @@
+//! One request through API Gateway's stages, in AWS's order: route (403 Missing Authentication
+//! Token), API key (403 Forbidden), usage plan (429), request validation (400), request template
+//! (415 when passthrough `never` finds none), Lambda invocation, integration-response selection,
+//! response template and header mappings.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::api_keys::{ApiKey, ApiKeys};
+use crate::gateway_response::GatewayResponse;
+use crate::invoke::{Invocation, InvokeError, LambdaClient};
+use crate::mapping::{MappingInput, MappingTemplate};
+use crate::routing::RouteTable;
+use crate::selection::LambdaResult;
+use crate::spec::{ApiDefinition, IntegrationResponse, Operation, PassthroughBehavior};
+use crate::usage_plan::UsagePlan;
+use crate::validation::{self, RequestParameters};
+
+/// API Gateway's content type for requests that name none.
+const DEFAULT_CONTENT_TYPE: &str = "application/json";
+
+/// A method request, as received.
+pub struct MethodRequest {
+    pub method: String,
+    /// The path as sent (percent-encoded).
+    pub path: String,
+    pub querystring: BTreeMap<String, String>,
+    /// Lower-case names; the last value of a repeated header.
+    pub header: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+/// The method response.
+#[derive(Debug)]
+pub struct MethodResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl From<GatewayResponse> for MethodResponse {
+    fn from(response: GatewayResponse) -> Self {
+        let mut headers = vec![("Content-Type".to_owned(), DEFAULT_CONTENT_TYPE.to_owned())];
+        if let Some(error_type) = response.error_type() {
+            headers.push(("x-amzn-ErrorType".to_owned(), error_type.to_owned()));
+        }
+        Self {
+            status: response.status(),
+            headers,
+            body: response.body(),
+        }
+    }
+}
+
+/// What the access log records beyond the request line.
+#[derive(Debug, Default)]
+pub struct Trace<'a> {
+    pub resource_path: Option<&'a str>,
+    pub api_key: Option<&'a ApiKey>,
+    pub integration_latency: Option<Duration>,
+}
+
+/// Builds `$context` once the route and key are known.
+pub trait ContextSource {
+    fn context(&self, resource_path: &str, api_key: Option<&ApiKey>) -> serde_json::Value;
+}
+
+/// The API for one stage.
+pub struct Gateway {
+    api: ApiDefinition,
+    routes: RouteTable,
+    keys: ApiKeys,
+    usage_plan: UsagePlan,
+    lambda: LambdaClient,
+    stage_variables: BTreeMap<String, String>,
+}
+
+impl Gateway {
+    pub fn new(
+        api: ApiDefinition,
+        routes: RouteTable,
+        keys: ApiKeys,
+        usage_plan: UsagePlan,
+        lambda: LambdaClient,
+    ) -> Self {
+        Self {
+            api,
+            routes,
+            keys,
+            usage_plan,
+            lambda,
+            stage_variables: BTreeMap::new(),
+        }
+    }
+
+    pub async fn handle<'g>(
+        &'g self,
+        request: &MethodRequest,
+        context: &(dyn ContextSource + Sync),
+        trace: &mut Trace<'g>,
+    ) -> MethodResponse {
+        match self.run(request, context, trace).await {
+            Ok(response) => response,
+            Err(gateway_response) => gateway_response.into(),
+        }
+    }
+
+    async fn run<'g>(
+        &'g self,
+        request: &MethodRequest,
+        context_source: &(dyn ContextSource + Sync),
+        trace: &mut Trace<'g>,
+    ) -> Result<MethodResponse, GatewayResponse> {
+        let route = self
+            .routes
+            .find(&request.method, &request.path)
+            .ok_or(GatewayResponse::MissingAuthenticationToken)?;
+        let operation = &self.api.operations[route.operation];
+        trace.resource_path = Some(&operation.resource_path);
+
+        let api_key = request
+            .header
+            .get("x-api-key")
+            .and_then(|value| self.keys.find(value));
+        if operation.api_key_required && api_key.is_none() {
+            return Err(GatewayResponse::InvalidApiKey);
+        }
+        trace.api_key = api_key;
+        self.usage_plan
+            .admit(api_key.map(|key| key.id.as_str()), &operation.name())?;
+
+        let parameters = RequestParameters {
+            path: &route.path_parameters,
+            querystring: &request.querystring,
+            header: &request.header,
+        };
+        let content_type = media_type(request.header.get("content-type"));
+        validate(operation, &parameters, &content_type, &request.body)?;
+
+        let context = context_source.context(&operation.resource_path, api_key);
+        let body = String::from_utf8_lossy(&request.body);
+        let input = |body| MappingInput {
+            body,
+            path: &route.path_parameters,
+            querystring: &request.querystring,
+            header: &request.header,
+            context: &context,
+            stage_variables: &self.stage_variables,
+        };
+        let event = request_event(operation, &content_type, &input(&body))?;
+
+        let started = Instant::now();
+        let invocation = self
+            .lambda
+            .invoke(
+                &operation.integration.function_name,
+                event,
+                operation.integration.timeout,
+            )
+            .await;
+        trace.integration_latency = Some(started.elapsed());
+        let invocation = invocation.map_err(|error| match error {
+            InvokeError::TimedOut(_) => GatewayResponse::IntegrationTimeout,
+            InvokeError::Unreachable(_) | InvokeError::Refused { .. } => {
+                GatewayResponse::IntegrationFailure
+            }
+        })?;
+
+        let (payload, result) = match &invocation {
+            Invocation::Success { payload } => (payload, LambdaResult::Success),
+            Invocation::FunctionError {
+                payload,
+                error_message,
+            } => (
+                payload,
+                LambdaResult::Error {
+                    error_message: error_message.as_deref(),
+                },
+            ),
+        };
+        let response = operation
+            .integration
+            .responses
+            .select(result)
+            .ok_or(GatewayResponse::IntegrationFailure)?;
+        method_response(response, &input(payload))
+    }
+}
+
+/// `application/json` from `Application/JSON; charset=utf-8`; absent means application/json.
+fn media_type(content_type: Option<&String>) -> String {
+    content_type
+        .and_then(|value| value.split(';').next())
+        .map(|media_type| media_type.trim().to_ascii_lowercase())
+        .filter(|media_type| !media_type.is_empty())
+        .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned())
+}
+
+fn validate(
+    operation: &Operation,
+    parameters: &RequestParameters<'_>,
+    content_type: &str,
+    body: &[u8],
+) -> Result<(), GatewayResponse> {
+    let missing = validation::missing_parameters(&operation.required_parameters, parameters);
+    if !missing.is_empty() {
+        return Err(GatewayResponse::BadRequestParameters(
+            validation::missing_parameters_message(&missing),
+        ));
+    }
+    match &operation.body_validator {
+        Some(validator) if content_type == DEFAULT_CONTENT_TYPE && !validator.accepts(body) => {
+            Err(GatewayResponse::BadRequestBody)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The Lambda event: the request template's output, or the body itself where passthrough allows.
+fn request_event(
+    operation: &Operation,
+    content_type: &str,
+    input: &MappingInput<'_>,
+) -> Result<String, GatewayResponse> {
+    let integration = &operation.integration;
+    match integration.request_templates.get(content_type) {
+        Some(template) => render(template, input),
+        None => match integration.passthrough {
+            PassthroughBehavior::WhenNoMatch => Ok(input.body.to_owned()),
+            PassthroughBehavior::WhenNoTemplates if integration.request_templates.is_empty() => {
+                Ok(input.body.to_owned())
+            }
+            PassthroughBehavior::WhenNoTemplates | PassthroughBehavior::Never => {
+                Err(GatewayResponse::UnsupportedMediaType)
+            }
+        },
+    }
+}
+
+/// The selected integration response: its template (application/json, else the only one), or the
+/// payload unchanged when it has none, and its header mappings.
+fn method_response(
+    response: &IntegrationResponse,
+    input: &MappingInput<'_>,
+) -> Result<MethodResponse, GatewayResponse> {
+    let template = response
+        .templates
+        .get(DEFAULT_CONTENT_TYPE)
+        .or_else(|| response.templates.values().next());
+    let body = match template {
+        Some(template) => render(template, input)?,
+        None => input.body.to_owned(),
+    };
+    let mut headers = response.headers.clone();
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+    {
+        headers.push(("Content-Type".to_owned(), DEFAULT_CONTENT_TYPE.to_owned()));
+    }
+    Ok(MethodResponse {
+        status: response.status,
+        headers,
+        body,
+    })
+}
+
+/// A template that fails at run time is API Gateway's 500 (the details only reach its logs).
+fn render(template: &MappingTemplate, input: &MappingInput<'_>) -> Result<String, GatewayResponse> {
+    template.render(input).map_err(|error| {
+        eprintln!("mapping template failed: {error}");
+        GatewayResponse::IntegrationFailure
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_ignore_parameters_and_case() {
+        let header = |value: &str| Some(value.to_owned());
+        assert_eq!(
+            media_type(header("Application/JSON; charset=utf-8").as_ref()),
+            "application/json"
+        );
+        assert_eq!(media_type(header("text/plain").as_ref()), "text/plain");
+        assert_eq!(media_type(None), "application/json");
+        assert_eq!(media_type(header("").as_ref()), "application/json");
+    }
+}

@@ -1,0 +1,62 @@
+//! `local-gateway`: serves the OpenAPI document for one stage on loopback.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use local_gateway::spec::ApiDefinition;
+use local_gateway::stage::StageSettings;
+use local_gateway::{DEFAULT_LAMBDA_ENDPOINT, GatewayConfig};
+
+/// A local API Gateway (REST, non-proxy Lambda integrations): API keys, usage plan, request
+/// validation, VTL mapping templates and integration responses from the OpenAPI document, invoking
+/// functions through the Lambda Invoke API (`cargo lambda watch` by default).
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The OpenAPI document with API Gateway's extensions.
+    #[arg(long, default_value = "schemas/openapi.yaml")]
+    openapi: PathBuf,
+    /// The stage's settings (stage name, throttle, usage plan).
+    #[arg(long, default_value = "infra/stages/dev.json")]
+    stage_file: PathBuf,
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: SocketAddr,
+    /// The Lambda Invoke API endpoint.
+    #[arg(long, default_value = DEFAULT_LAMBDA_ENDPOINT)]
+    lambda_endpoint: String,
+    /// An API key value (at least 20 characters); repeat for more. Without any, one is generated.
+    #[arg(long = "api-key")]
+    api_keys: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("local-gateway: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let config = GatewayConfig {
+        api: ApiDefinition::load(&args.openapi)?,
+        stage: StageSettings::load(&args.stage_file)?,
+        listen: args.listen,
+        lambda_endpoint: args.lambda_endpoint,
+        api_keys: args.api_keys,
+    };
+    let gateway = local_gateway::start(config).await?;
+    for line in gateway.banner() {
+        println!("{line}");
+    }
+    println!("access log: one JSON line per request on stderr; Ctrl-C stops");
+    tokio::signal::ctrl_c().await?;
+    gateway.shutdown().await?;
+    Ok(())
+}

@@ -1,0 +1,507 @@
+//! Loads the OpenAPI document with API Gateway's extensions into the operations the gateway serves.
+//!
+//! Conventions (docs/architecture.md): an integration `uri` names its function as
+//! `${Function:<crate>}`; `{"$ref": "templates/<file>.vtl"}` stands for that file's text, relative to
+//! the document. Everything is compiled here (patterns, models, templates), so a document the gateway
+//! starts with cannot fail later for a reason it could have found at start.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::mapping::{MappingTemplate, TemplateError};
+use crate::selection::{PatternError, SelectionPattern, Selector};
+use crate::validation::{BodyValidator, ModelError, ParameterLocation, RequiredParameter};
+
+const HTTP_METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
+/// API Gateway's maximum (and default) integration timeout.
+const DEFAULT_TIMEOUT: Duration = Duration::from_millis(29_000);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid YAML: {source}")]
+    Yaml {
+        path: PathBuf,
+        source: serde_yaml_ng::Error,
+    },
+    #[error("{location}: {problem}")]
+    Invalid { location: String, problem: String },
+    #[error(transparent)]
+    Pattern(#[from] PatternError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("{location}: {source}")]
+    Template {
+        location: String,
+        source: TemplateError,
+    },
+}
+
+fn invalid(location: &str, problem: impl Into<String>) -> SpecError {
+    SpecError::Invalid {
+        location: location.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+/// Every operation of the document.
+#[derive(Debug)]
+pub struct ApiDefinition {
+    pub operations: Vec<Operation>,
+}
+
+#[derive(Debug)]
+pub struct Operation {
+    /// Upper case, e.g. `GET`.
+    pub method: String,
+    /// The resource path template, e.g. `/staff/{id}`.
+    pub resource_path: String,
+    pub api_key_required: bool,
+    pub required_parameters: Vec<RequiredParameter>,
+    /// The `application/json` model, when the operation's validator checks bodies.
+    pub body_validator: Option<BodyValidator>,
+    pub integration: Integration,
+}
+
+impl Operation {
+    /// `GET /staff/{id}`: the key of the method's stage-level throttle bucket and log lines.
+    pub fn name(&self) -> String {
+        format!("{} {}", self.method, self.resource_path)
+    }
+}
+
+/// What to do with a request whose content type has no request template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassthroughBehavior {
+    WhenNoMatch,
+    WhenNoTemplates,
+    Never,
+}
+
+#[derive(Debug)]
+pub struct Integration {
+    pub function_name: String,
+    pub passthrough: PassthroughBehavior,
+    pub timeout: Duration,
+    /// By lower-case content type.
+    pub request_templates: BTreeMap<String, MappingTemplate>,
+    pub responses: Selector<IntegrationResponse>,
+}
+
+#[derive(Debug)]
+pub struct IntegrationResponse {
+    pub status: u16,
+    /// By lower-case content type.
+    pub templates: BTreeMap<String, MappingTemplate>,
+    /// Static response headers (`method.response.header.X: "'value'"`).
+    pub headers: Vec<(String, String)>,
+}
+
+impl ApiDefinition {
+    /// Reads the YAML document at `path`.
+    pub fn load(path: &Path) -> Result<Self, SpecError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let document: Value = serde_yaml_ng::from_str(&text).map_err(|source| SpecError::Yaml {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_document(document, path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// Builds the operations from a parsed document whose file references are relative to `base`.
+    pub fn from_document(mut document: Value, base: &Path) -> Result<Self, SpecError> {
+        inline_file_references(&mut document, base)?;
+        let document = &document;
+        let key_source = document
+            .get("x-amazon-apigateway-api-key-source")
+            .and_then(Value::as_str)
+            .unwrap_or("HEADER");
+        if key_source != "HEADER" {
+            return Err(invalid(
+                "x-amazon-apigateway-api-key-source",
+                "only HEADER is supported",
+            ));
+        }
+        let paths = document
+            .get("paths")
+            .and_then(Value::as_object)
+            .ok_or_else(|| invalid("paths", "missing"))?;
+        let mut operations = Vec::new();
+        for (resource_path, path_item) in paths {
+            for method in HTTP_METHODS {
+                if let Some(operation) = path_item.get(method) {
+                    let location = format!("paths.{resource_path}.{method}");
+                    operations.push(read_operation(
+                        document,
+                        resource_path,
+                        method,
+                        path_item,
+                        operation,
+                        &location,
+                    )?);
+                }
+            }
+        }
+        Ok(Self { operations })
+    }
+}
+
+fn read_operation(
+    document: &Value,
+    resource_path: &str,
+    method: &str,
+    path_item: &Value,
+    operation: &Value,
+    location: &str,
+) -> Result<Operation, SpecError> {
+    let validator_name = operation
+        .get("x-amazon-apigateway-request-validator")
+        .or_else(|| document.get("x-amazon-apigateway-request-validator"))
+        .and_then(Value::as_str);
+    let (validate_body, validate_parameters) = match validator_name {
+        None => (false, false),
+        Some(name) => {
+            let validator = document
+                .pointer(&format!("/x-amazon-apigateway-request-validators/{name}"))
+                .ok_or_else(|| invalid(location, format!("unknown request validator {name:?}")))?;
+            let flag = |key| validator.get(key).and_then(Value::as_bool).unwrap_or(false);
+            (
+                flag("validateRequestBody"),
+                flag("validateRequestParameters"),
+            )
+        }
+    };
+    let required_parameters = if validate_parameters {
+        required_parameters(document, path_item, operation, location)?
+    } else {
+        Vec::new()
+    };
+    let body_validator = match operation.pointer("/requestBody/content/application~1json/schema") {
+        Some(schema) if validate_body => {
+            let schema = resolve_local(document, schema, location)?;
+            Some(BodyValidator::new(location, schema, document)?)
+        }
+        _ => None,
+    };
+    let integration = operation
+        .get("x-amazon-apigateway-integration")
+        .ok_or_else(|| invalid(location, "no x-amazon-apigateway-integration"))?;
+    Ok(Operation {
+        method: method.to_ascii_uppercase(),
+        resource_path: resource_path.to_owned(),
+        api_key_required: api_key_required(document, operation),
+        required_parameters,
+        body_validator,
+        integration: read_integration(
+            integration,
+            &format!("{location}.x-amazon-apigateway-integration"),
+        )?,
+    })
+}
+
+/// Whether the operation's security (or the document's) names an `apiKey` scheme.
+fn api_key_required(document: &Value, operation: &Value) -> bool {
+    let security = operation
+        .get("security")
+        .or_else(|| document.get("security"));
+    let requirements = security.and_then(Value::as_array).into_iter().flatten();
+    requirements
+        .filter_map(Value::as_object)
+        .flat_map(|requirement| requirement.keys())
+        .any(|scheme| {
+            document
+                .pointer(&format!("/components/securitySchemes/{scheme}/type"))
+                .and_then(Value::as_str)
+                == Some("apiKey")
+        })
+}
+
+fn required_parameters(
+    document: &Value,
+    path_item: &Value,
+    operation: &Value,
+    location: &str,
+) -> Result<Vec<RequiredParameter>, SpecError> {
+    let declared = [path_item, operation]
+        .into_iter()
+        .filter_map(|item| item.get("parameters").and_then(Value::as_array))
+        .flatten();
+    let mut required = Vec::new();
+    for parameter in declared {
+        let parameter = resolve_local(document, parameter, location)?;
+        if parameter.get("required").and_then(Value::as_bool) != Some(true) {
+            continue;
+        }
+        let name = parameter
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid(location, "a parameter has no name"))?;
+        let parameter_location = match parameter.get("in").and_then(Value::as_str) {
+            Some("path") => ParameterLocation::Path,
+            Some("query") => ParameterLocation::QueryString,
+            Some("header") => ParameterLocation::Header,
+            other => {
+                return Err(invalid(
+                    location,
+                    format!("parameter {name:?} in {other:?} is not supported"),
+                ));
+            }
+        };
+        required.push(RequiredParameter {
+            location: parameter_location,
+            name: name.to_owned(),
+        });
+    }
+    Ok(required)
+}
+
+fn read_integration(integration: &Value, location: &str) -> Result<Integration, SpecError> {
+    let kind = integration
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !kind.eq_ignore_ascii_case("aws") {
+        return Err(invalid(
+            location,
+            format!("integration type {kind:?}: only aws (non-proxy Lambda) is supported"),
+        ));
+    }
+    let uri = integration
+        .get("uri")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let function_name = function_name(uri).ok_or_else(|| {
+        invalid(
+            location,
+            format!("uri {uri:?} names no ${{Function:<crate>}}"),
+        )
+    })?;
+    let passthrough = match integration
+        .get("passthroughBehavior")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("when_no_match") => PassthroughBehavior::WhenNoMatch,
+        Some("when_no_templates") => PassthroughBehavior::WhenNoTemplates,
+        Some("never") => PassthroughBehavior::Never,
+        Some(other) => {
+            return Err(invalid(
+                location,
+                format!("unknown passthroughBehavior {other:?}"),
+            ));
+        }
+    };
+    let timeout = integration
+        .get("timeoutInMillis")
+        .and_then(Value::as_u64)
+        .map_or(DEFAULT_TIMEOUT, Duration::from_millis);
+    let request_templates = templates(
+        integration.get("requestTemplates"),
+        &format!("{location}.requestTemplates"),
+    )?;
+
+    let mut default = None;
+    let mut patterned = Vec::new();
+    let responses = integration
+        .get("responses")
+        .and_then(Value::as_object)
+        .ok_or_else(|| invalid(location, "no responses"))?;
+    for (key, response) in responses {
+        let response_location = format!("{location}.responses[{key:?}]");
+        let response = read_response(response, &response_location)?;
+        if key == "default" {
+            default = Some(response);
+        } else {
+            patterned.push((SelectionPattern::new(key)?, response));
+        }
+    }
+    Ok(Integration {
+        function_name: function_name.to_owned(),
+        passthrough,
+        timeout,
+        request_templates,
+        responses: Selector::new(default, patterned),
+    })
+}
+
+/// `<crate>` from `...functions/${Function:<crate>}/invocations`.
+fn function_name(uri: &str) -> Option<&str> {
+    let start = uri.find("${Function:")? + "${Function:".len();
+    let length = uri[start..].find('}')?;
+    Some(&uri[start..start + length]).filter(|name| !name.is_empty())
+}
+
+fn read_response(response: &Value, location: &str) -> Result<IntegrationResponse, SpecError> {
+    let status = match response.get("statusCode") {
+        Some(Value::String(text)) => text.parse().ok(),
+        Some(Value::Number(number)) => number.as_u64().and_then(|code| u16::try_from(code).ok()),
+        _ => None,
+    }
+    .filter(|status| (100..600).contains(status))
+    .ok_or_else(|| invalid(location, "statusCode is not an HTTP status"))?;
+    let mut headers = Vec::new();
+    for (target, source) in response
+        .get("responseParameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let header = target
+            .strip_prefix("method.response.header.")
+            .ok_or_else(|| {
+                invalid(
+                    location,
+                    format!("{target}: only method.response.header.* is supported"),
+                )
+            })?;
+        let value = source
+            .as_str()
+            .and_then(|text| text.strip_prefix('\'')?.strip_suffix('\''))
+            .ok_or_else(|| {
+                invalid(
+                    location,
+                    format!("{target}: only static 'values' are supported"),
+                )
+            })?;
+        headers.push((header.to_owned(), value.to_owned()));
+    }
+    Ok(IntegrationResponse {
+        status,
+        templates: templates(
+            response.get("responseTemplates"),
+            &format!("{location}.responseTemplates"),
+        )?,
+        headers,
+    })
+}
+
+fn templates(
+    map: Option<&Value>,
+    location: &str,
+) -> Result<BTreeMap<String, MappingTemplate>, SpecError> {
+    let mut templates = BTreeMap::new();
+    for (content_type, text) in map.and_then(Value::as_object).into_iter().flatten() {
+        let template_location = format!("{location}[{content_type:?}]");
+        let text = text.as_str().ok_or_else(|| {
+            invalid(
+                &template_location,
+                "a template must be text or {\"$ref\": \"file\"}",
+            )
+        })?;
+        let template = MappingTemplate::parse(text).map_err(|source| SpecError::Template {
+            location: template_location,
+            source,
+        })?;
+        templates.insert(content_type.to_ascii_lowercase(), template);
+    }
+    Ok(templates)
+}
+
+/// Follows a `#/...` reference inside the document (one level, as components refer to components).
+fn resolve_local<'a>(
+    document: &'a Value,
+    value: &'a Value,
+    location: &str,
+) -> Result<&'a Value, SpecError> {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(reference) => reference
+            .strip_prefix('#')
+            .and_then(|pointer| document.pointer(pointer))
+            .ok_or_else(|| invalid(location, format!("unresolved reference {reference:?}"))),
+        None => Ok(value),
+    }
+}
+
+/// Replaces every `{"$ref": "<relative file>"}` (not a `#/...` pointer) with the file's text.
+fn inline_file_references(value: &mut Value, base: &Path) -> Result<(), SpecError> {
+    match value {
+        Value::Object(object) => {
+            let file = match object.get("$ref").and_then(Value::as_str) {
+                Some(reference) if object.len() == 1 && !reference.starts_with('#') => {
+                    Some(base.join(reference))
+                }
+                _ => None,
+            };
+            if let Some(path) = file {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|source| SpecError::Read { path, source })?;
+                *value = Value::String(text);
+                return Ok(());
+            }
+            object
+                .values_mut()
+                .try_for_each(|child| inline_file_references(child, base))
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .try_for_each(|child| inline_file_references(child, base)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_names_come_from_the_uri_placeholder() {
+        let uri = "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function:staff-get}/invocations";
+        assert_eq!(function_name(uri), Some("staff-get"));
+        assert_eq!(function_name("arn:aws:lambda:us-east-1:1:function:x"), None);
+        assert_eq!(function_name("functions/${Function:}/invocations"), None);
+    }
+
+    #[test]
+    fn static_header_mappings_are_read_and_others_refused() {
+        let response = serde_json::json!({
+            "statusCode": "201",
+            "responseParameters": {"method.response.header.Content-Type": "'application/json'"}
+        });
+        let read = read_response(&response, "test").unwrap();
+        assert_eq!(read.status, 201);
+        assert_eq!(
+            read.headers,
+            [("Content-Type".to_owned(), "application/json".to_owned())]
+        );
+
+        let mapped = serde_json::json!({
+            "statusCode": "200",
+            "responseParameters": {"method.response.header.X": "integration.response.body.x"}
+        });
+        assert!(read_response(&mapped, "test").is_err());
+    }
+
+    #[test]
+    fn unknown_validators_and_proxy_integrations_are_refused() {
+        let document = serde_json::json!({
+            "paths": {"/x": {"get": {
+                "x-amazon-apigateway-request-validator": "nope",
+                "x-amazon-apigateway-integration": {"type": "aws", "uri": "${Function:f}", "responses": {}}
+            }}}
+        });
+        let error = ApiDefinition::from_document(document, Path::new(".")).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown request validator"),
+            "{error}"
+        );
+
+        let proxy = serde_json::json!({
+            "paths": {"/x": {"get": {
+                "x-amazon-apigateway-integration": {"type": "aws_proxy", "uri": "${Function:f}", "responses": {}}
+            }}}
+        });
+        let error = ApiDefinition::from_document(proxy, Path::new(".")).unwrap_err();
+        assert!(error.to_string().contains("only aws"), "{error}");
+    }
+}
