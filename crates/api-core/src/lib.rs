@@ -1,0 +1,14 @@
+//! The shared core of the product's Lambdas: the error envelope, the Redshift statement runner, the
+//! RDS Data API helpers, configuration and the staff model.
+
+pub mod aws_error;
+pub mod backoff;
+pub mod config;
+pub mod error;
+pub mod identifier;
+pub mod lambda;
+pub mod rds;
+pub mod redshift;
+pub mod staff;
+
+pub use error::ApiError;

@@ -1,0 +1,317 @@
+//! Runs one SQL statement on Redshift Serverless through the Redshift Data API.
+//!
+//! ExecuteStatement and DescribeStatement long-poll with `WaitTimeSeconds`, so a statement that
+//! finishes within the first wait costs two calls (execute + result). Only if the service answers
+//! early without having waited does the runner back off (with jitter) between polls. The deadline
+//! bounds everything: past it the statement is cancelled and the answer is 504.
+
+use std::time::Duration;
+
+use aws_sdk_redshiftdata::Client;
+use aws_sdk_redshiftdata::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_redshiftdata::types::{Field, SqlParameter};
+use tokio::time::{Instant, sleep_until, timeout, timeout_at};
+
+use crate::aws_error::{BUSY_REASON, map_sdk_error};
+use crate::backoff::Backoff;
+use crate::error::ApiError;
+
+const SERVICE: &str = "redshift-data";
+/// The Data API's upper bound for `WaitTimeSeconds`.
+const MAX_WAIT_SECONDS: u64 = 30;
+const POLL_BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(2));
+const BUSY_BACKOFF: (Duration, Duration) = (Duration::from_millis(200), Duration::from_secs(2));
+/// CancelStatement runs after the deadline, inside the safety margin kept for it.
+const CANCEL_TIMEOUT: Duration = Duration::from_secs(1);
+const DEADLINE_REASON: &str = "the query did not finish within the time limit";
+/// Service answers meaning "too much is running now"; worth retrying after a pause.
+const BUSY_CODES: &[&str] = &[
+    "ActiveStatementsExceededException",
+    "ActiveSessionsExceededException",
+    "ActiveWaitingRequestsExceededException",
+];
+
+/// One result row, as the Data API returns it.
+pub type Row = Vec<Field>;
+
+/// A Redshift Data API string parameter, referenced in SQL as `:name`.
+pub fn parameter(name: &str, value: impl Into<String>) -> SqlParameter {
+    SqlParameter::builder()
+        .name(name)
+        .value(value)
+        .build()
+        .expect("name and value are both set")
+}
+
+#[derive(Debug, Clone)]
+pub struct RedshiftRunner {
+    client: Client,
+    workgroup: String,
+    database: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    Finished,
+    Failed,
+    Aborted,
+}
+
+impl Phase {
+    /// SUBMITTED, PICKED, STARTED and any status this code does not know yet count as running.
+    fn from_status(status: Option<&str>) -> Self {
+        match status {
+            Some("FINISHED") => Self::Finished,
+            Some("FAILED") => Self::Failed,
+            Some("ABORTED") => Self::Aborted,
+            _ => Self::Running,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Progress {
+    phase: Phase,
+    has_result_set: bool,
+    error: Option<String>,
+}
+
+impl RedshiftRunner {
+    pub fn new(client: Client, workgroup: impl Into<String>, database: impl Into<String>) -> Self {
+        Self {
+            client,
+            workgroup: workgroup.into(),
+            database: database.into(),
+        }
+    }
+
+    /// Runs `sql` with bound `parameters` and returns every result row (empty without a result
+    /// set). `deadline` already includes the caller's safety margin.
+    pub async fn run(
+        &self,
+        sql: &str,
+        parameters: Vec<SqlParameter>,
+        deadline: Instant,
+    ) -> Result<Vec<Row>, ApiError> {
+        let (id, mut progress) = self.execute(sql, parameters, deadline).await?;
+        if progress.phase == Phase::Running {
+            progress = match self.wait_for_completion(&id, deadline).await {
+                Ok(progress) => progress,
+                Err(error) => {
+                    self.cancel(&id).await;
+                    return Err(error);
+                }
+            };
+        }
+        match progress.phase {
+            Phase::Finished if progress.has_result_set => self.fetch_all(&id, deadline).await,
+            Phase::Finished => Ok(Vec::new()),
+            Phase::Failed => {
+                let error = match progress.error {
+                    Some(error) => Some(error),
+                    // ExecuteStatement reports FAILED without the reason; DescribeStatement has it.
+                    None => self.describe(&id, None, deadline).await?.error,
+                };
+                Err(failure(error.as_deref()))
+            }
+            Phase::Aborted => {
+                tracing::warn!(statement = %id, "statement aborted by the service");
+                Err(ApiError::unavailable(
+                    "the query was cancelled by the database; try again",
+                ))
+            }
+            Phase::Running => unreachable!("waited until the statement left the running phase"),
+        }
+    }
+
+    /// ExecuteStatement, retried with backoff while the service has too many active statements.
+    async fn execute(
+        &self,
+        sql: &str,
+        parameters: Vec<SqlParameter>,
+        deadline: Instant,
+    ) -> Result<(String, Progress), ApiError> {
+        let parameters = (!parameters.is_empty()).then_some(parameters);
+        let mut backoff = Backoff::new(BUSY_BACKOFF.0, BUSY_BACKOFF.1);
+        loop {
+            let request = self
+                .client
+                .execute_statement()
+                .workgroup_name(&self.workgroup)
+                .database(&self.database)
+                .sql(sql)
+                .set_parameters(parameters.clone())
+                .set_wait_time_seconds(wait_seconds(deadline));
+            let Ok(answer) = timeout_at(deadline, request.send()).await else {
+                // Without an id there is nothing to cancel; the wait given never exceeds the budget,
+                // so this means the service itself was late.
+                tracing::warn!("ExecuteStatement did not answer before the deadline");
+                return Err(ApiError::timeout(DEADLINE_REASON));
+            };
+            match answer {
+                Ok(output) => {
+                    let id = output.id().ok_or_else(|| {
+                        tracing::error!("ExecuteStatement answered without a statement id");
+                        ApiError::internal()
+                    })?;
+                    let progress = Progress {
+                        phase: Phase::from_status(output.status().map(|status| status.as_str())),
+                        has_result_set: output.has_result_set().unwrap_or(false),
+                        error: None,
+                    };
+                    tracing::debug!(statement = id, phase = ?progress.phase, "statement submitted");
+                    return Ok((id.to_owned(), progress));
+                }
+                Err(error) if is_busy(&error) && backoff.sleep_before(deadline).await => continue,
+                Err(error) => return Err(map_error("ExecuteStatement", &error)),
+            }
+        }
+    }
+
+    async fn wait_for_completion(&self, id: &str, deadline: Instant) -> Result<Progress, ApiError> {
+        let mut backoff = Backoff::new(POLL_BACKOFF.0, POLL_BACKOFF.1);
+        loop {
+            if Instant::now() >= deadline {
+                tracing::warn!(statement = id, "statement still running at the deadline");
+                return Err(ApiError::timeout(DEADLINE_REASON));
+            }
+            let wait = wait_seconds(deadline);
+            let asked_at = Instant::now();
+            match self.describe(id, wait, deadline).await {
+                Ok(progress) if progress.phase != Phase::Running => return Ok(progress),
+                Ok(_) => {}
+                Err(DescribeFailure::Busy) => {}
+                Err(DescribeFailure::Fatal(error)) => return Err(error),
+            }
+            let waited_as_asked = wait
+                .is_some_and(|seconds| asked_at.elapsed() >= Duration::from_secs(seconds as u64));
+            if !waited_as_asked && !backoff.sleep_before(deadline).await {
+                sleep_until(deadline).await;
+            }
+        }
+    }
+
+    async fn describe(
+        &self,
+        id: &str,
+        wait: Option<i32>,
+        deadline: Instant,
+    ) -> Result<Progress, DescribeFailure> {
+        let request = self
+            .client
+            .describe_statement()
+            .id(id)
+            .set_wait_time_seconds(wait);
+        let Ok(answer) = timeout_at(deadline, request.send()).await else {
+            return Err(DescribeFailure::Fatal(ApiError::timeout(DEADLINE_REASON)));
+        };
+        match answer {
+            Ok(output) => Ok(Progress {
+                phase: Phase::from_status(output.status().map(|status| status.as_str())),
+                has_result_set: output.has_result_set().unwrap_or(false),
+                error: output.error().map(str::to_owned),
+            }),
+            Err(error) if is_busy(&error) => Err(DescribeFailure::Busy),
+            Err(error) => Err(DescribeFailure::Fatal(map_error(
+                "DescribeStatement",
+                &error,
+            ))),
+        }
+    }
+
+    /// GetStatementResult, following NextToken to the last page.
+    async fn fetch_all(&self, id: &str, deadline: Instant) -> Result<Vec<Row>, ApiError> {
+        let mut rows = Vec::new();
+        let mut next_token = None;
+        loop {
+            let request = self
+                .client
+                .get_statement_result()
+                .id(id)
+                .set_next_token(next_token.take());
+            let Ok(answer) = timeout_at(deadline, request.send()).await else {
+                return Err(ApiError::timeout(DEADLINE_REASON));
+            };
+            let output = answer.map_err(|error| map_error("GetStatementResult", &error))?;
+            next_token = output.next_token;
+            rows.extend(output.records);
+            if next_token.is_none() {
+                return Ok(rows);
+            }
+        }
+    }
+
+    /// Best effort: the statement must not keep running after we gave up on it.
+    async fn cancel(&self, id: &str) {
+        let request = self.client.cancel_statement().id(id).send();
+        match timeout(CANCEL_TIMEOUT, request).await {
+            Ok(Ok(output)) => {
+                tracing::info!(
+                    statement = id,
+                    cancelled = output.status(),
+                    "statement cancelled"
+                );
+            }
+            Ok(Err(error)) => {
+                map_error("CancelStatement", &error);
+            }
+            Err(_) => tracing::warn!(statement = id, "CancelStatement did not answer in time"),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum DescribeFailure {
+    Busy,
+    Fatal(ApiError),
+}
+
+impl From<DescribeFailure> for ApiError {
+    fn from(failure: DescribeFailure) -> Self {
+        match failure {
+            DescribeFailure::Busy => ApiError::unavailable(BUSY_REASON),
+            DescribeFailure::Fatal(error) => error,
+        }
+    }
+}
+
+/// The `WaitTimeSeconds` to ask for: whole seconds left before the deadline, at most 30; none when
+/// less than one second is left (the API's minimum is 1).
+fn wait_seconds(deadline: Instant) -> Option<i32> {
+    let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+    (left >= 1).then(|| left.min(MAX_WAIT_SECONDS) as i32)
+}
+
+fn is_busy<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    error.code().is_some_and(|code| BUSY_CODES.contains(&code))
+}
+
+fn map_error<E, R>(operation: &'static str, error: &SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let mapped = map_sdk_error(SERVICE, operation, error);
+    match error.code() {
+        Some(code) if BUSY_CODES.contains(&code) || code == "DatabaseConnectionException" => {
+            ApiError::unavailable(BUSY_REASON)
+        }
+        Some("QueryTimeoutException") => ApiError::timeout(DEADLINE_REASON),
+        _ => mapped,
+    }
+}
+
+/// A FAILED statement: a missing table (or schema) is the client's 404, anything else is ours.
+fn failure(error: Option<&str>) -> ApiError {
+    let error = error.unwrap_or_default();
+    let missing = (error.contains("relation") || error.contains("schema"))
+        && error.contains("does not exist");
+    if missing {
+        tracing::info!(error, "statement failed: relation does not exist");
+        ApiError::not_found("table does not exist")
+    } else {
+        tracing::error!(error, "statement failed");
+        ApiError::internal()
+    }
+}
