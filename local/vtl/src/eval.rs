@@ -19,7 +19,9 @@ use crate::ast::{BinaryOp, Expr, ExprKind, Node, Reference, Segment};
 use crate::error::{ErrorKind, Pos, VtlError};
 use crate::limits::Limits;
 use crate::methods;
-use crate::value::{BoundedString, Budget, CallError, Exhausted, TooDeep, TooLong, Value};
+use crate::value::{
+    BoundedString, Budget, CallError, Exhausted, HostObject, TooDeep, TooLong, Value,
+};
 
 type Result<T> = std::result::Result<T, VtlError>;
 
@@ -214,22 +216,15 @@ impl<'l> Renderer<'l> {
                 result = Err(e);
                 break;
             }
-            let scope = foreach_scope(index, count, parent.clone());
-            let scope = match scope {
-                Ok(scope) => scope,
-                Err(TooDeep) => {
-                    result = Err(limit(pos, "#foreach nests too deep"));
-                    break;
-                }
+            let scope = ForeachScope {
+                index,
+                count,
+                parent: parent.clone(),
             };
-            self.vars.insert(variable.to_string(), item);
-            self.vars.insert("foreach".to_string(), scope);
-            self.vars
-                .insert("velocityCount".to_string(), Value::Int(index as i64 + 1));
-            self.vars.insert(
-                "velocityHasNext".to_string(),
-                Value::Bool(index + 1 < count),
-            );
+            self.set_var(variable, item);
+            self.set_var("foreach", Value::Object(Rc::new(scope)));
+            self.set_var("velocityCount", Value::Int(index as i64 + 1));
+            self.set_var("velocityHasNext", Value::Bool(index + 1 < count));
             match self.nodes(body) {
                 Ok(Flow::Continue) => {}
                 Ok(Flow::Break) => break,
@@ -246,6 +241,16 @@ impl<'l> Renderer<'l> {
             };
         }
         result
+    }
+
+    /// Sets a variable, reusing the existing key (loops set the same names on every pass).
+    fn set_var(&mut self, name: &str, value: Value) {
+        match self.vars.get_mut(name) {
+            Some(slot) => *slot = value,
+            None => {
+                self.vars.insert(name.to_string(), value);
+            }
+        }
     }
 
     fn eval_reference(&mut self, reference: &Reference) -> Result<Value> {
@@ -427,22 +432,37 @@ impl<'l> Renderer<'l> {
     }
 }
 
-/// Builds `$foreach` for one iteration (index, count, hasNext, first, last, parent).
-fn foreach_scope(
+/// `$foreach`: Velocity 1.7's `ForeachScope` (index, count, hasNext, first, last, parent).
+struct ForeachScope {
     index: usize,
     count: usize,
     parent: Option<Value>,
-) -> std::result::Result<Value, TooDeep> {
-    let mut scope = IndexMap::new();
-    scope.insert("index".to_string(), Value::Int(index as i64));
-    scope.insert("count".to_string(), Value::Int(index as i64 + 1));
-    scope.insert("hasNext".to_string(), Value::Bool(index + 1 < count));
-    scope.insert("first".to_string(), Value::Bool(index == 0));
-    scope.insert("last".to_string(), Value::Bool(index + 1 == count));
-    if let Some(parent) = parent {
-        scope.insert("parent".to_string(), parent);
+}
+
+impl HostObject for ForeachScope {
+    fn name(&self) -> &'static str {
+        "$foreach"
     }
-    Value::map(scope)
+
+    fn call(
+        &self,
+        name: &str,
+        args: &[Value],
+        _: &Budget,
+    ) -> std::result::Result<Option<Value>, CallError> {
+        if !args.is_empty() {
+            return Ok(None);
+        }
+        Ok(match name {
+            "getIndex" => Some(Value::Int(self.index as i64)),
+            "getCount" => Some(Value::Int(self.index as i64 + 1)),
+            "hasNext" | "getHasNext" => Some(Value::Bool(self.index + 1 < self.count)),
+            "isFirst" | "getFirst" => Some(Value::Bool(self.index == 0)),
+            "isLast" | "getLast" => Some(Value::Bool(self.index + 1 == self.count)),
+            "getParent" => Some(self.parent.clone().unwrap_or(Value::Null)),
+            _ => None,
+        })
+    }
 }
 
 /// Stores `value` at `path` inside `current` (a map), returning the updated copy.
