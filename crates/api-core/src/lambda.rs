@@ -20,9 +20,8 @@ pub const DEADLINE_SAFETY_MARGIN: Duration = Duration::from_millis(1500);
 /// JSON logs on stdout; each line carries the runtime's span with the request id. The level comes
 /// from `AWS_LAMBDA_LOG_LEVEL` (Lambda's advanced logging controls), default INFO.
 pub fn init_tracing() {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_else(|_| "INFO".into());
-    let filter =
-        EnvFilter::try_new(level.to_lowercase()).unwrap_or_else(|_| EnvFilter::new("info"));
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_default();
+    let filter = EnvFilter::new(tracing_directive(&level));
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
@@ -32,13 +31,43 @@ pub fn init_tracing() {
         .init();
 }
 
-/// The instant by which the handler must have answered: the invocation's deadline minus
-/// [`DEADLINE_SAFETY_MARGIN`].
-pub fn handler_deadline(context: &Context) -> Instant {
-    let remaining = context
-        .deadline()
-        .duration_since(SystemTime::now())
-        .unwrap_or_default();
+/// Lambda's log levels (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) as a tracing directive.
+fn tracing_directive(lambda_level: &str) -> &'static str {
+    match lambda_level.to_ascii_uppercase().as_str() {
+        "TRACE" => "trace",
+        "DEBUG" => "debug",
+        "WARN" => "warn",
+        "ERROR" | "FATAL" => "error",
+        _ => "info",
+    }
+}
+
+/// Lambda's own default timeout, used when the invocation carries no usable deadline and
+/// `FUNCTION_TIMEOUT_SECONDS` is not set.
+const DEFAULT_FUNCTION_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The function timeout to assume when an invocation's deadline is already past on arrival, which
+/// real Lambda never sends but local emulators (cargo lambda watch) do: `FUNCTION_TIMEOUT_SECONDS`.
+pub fn fallback_timeout_from_env() -> Duration {
+    std::env::var("FUNCTION_TIMEOUT_SECONDS")
+        .ok()
+        .and_then(|seconds| seconds.trim().parse().ok())
+        .map_or(DEFAULT_FUNCTION_TIMEOUT, Duration::from_secs)
+}
+
+/// The instant by which the handler must have answered: the invocation's deadline (or, if that
+/// is already past on arrival, now + `fallback_timeout`) minus [`DEADLINE_SAFETY_MARGIN`].
+pub fn handler_deadline(context: &Context, fallback_timeout: Duration) -> Instant {
+    let remaining = match context.deadline().duration_since(SystemTime::now()) {
+        Ok(remaining) if !remaining.is_zero() => remaining,
+        _ => {
+            tracing::debug!(
+                ?fallback_timeout,
+                "invocation deadline already past; using fallback"
+            );
+            fallback_timeout
+        }
+    };
     Instant::now() + remaining.saturating_sub(DEADLINE_SAFETY_MARGIN)
 }
 
@@ -59,8 +88,9 @@ where
     R: Serialize,
 {
     let handler = &handler;
+    let fallback_timeout = fallback_timeout_from_env();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let deadline = handler_deadline(&event.context);
+        let deadline = handler_deadline(&event.context, fallback_timeout);
         let outcome = handler(event.payload, deadline).await;
         if let Err(error) = &outcome {
             tracing::info!(
@@ -79,6 +109,14 @@ mod tests {
     use super::*;
     use serde::Deserialize;
 
+    #[test]
+    fn lambda_log_levels_map_to_tracing_levels() {
+        assert_eq!(tracing_directive("DEBUG"), "debug");
+        assert_eq!(tracing_directive("fatal"), "error");
+        assert_eq!(tracing_directive(""), "info");
+        assert_eq!(tracing_directive("verbose"), "info");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn deadline_keeps_the_safety_margin() {
         let mut context = Context::default();
@@ -87,15 +125,25 @@ mod tests {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap()
             .as_millis() as u64;
-        let budget = handler_deadline(&context) - Instant::now();
+        let budget = handler_deadline(&context, Duration::from_secs(60)) - Instant::now();
         let expected = Duration::from_secs(10) - DEADLINE_SAFETY_MARGIN;
         assert!(budget <= expected && budget > expected - Duration::from_secs(1));
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_past_deadline_leaves_no_budget() {
+    async fn a_deadline_already_past_on_arrival_falls_back_to_the_function_timeout() {
         let context = Context::default();
-        assert!(handler_deadline(&context) <= Instant::now());
+        let budget = handler_deadline(&context, Duration::from_secs(10)) - Instant::now();
+        assert_eq!(budget, Duration::from_secs(10) - DEADLINE_SAFETY_MARGIN);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_shorter_than_the_margin_leaves_no_budget() {
+        let context = Context::default();
+        assert_eq!(
+            handler_deadline(&context, Duration::from_secs(1)),
+            Instant::now()
+        );
     }
 
     #[derive(Debug, Deserialize)]

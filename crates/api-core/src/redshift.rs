@@ -50,31 +50,32 @@ pub struct RedshiftRunner {
     database: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Running,
-    Finished,
-    Failed,
+/// A statement that left SUBMITTED / PICKED / STARTED.
+#[derive(Debug)]
+enum Done {
+    Finished { has_result_set: bool },
+    Failed { error: Option<String> },
     Aborted,
 }
 
-impl Phase {
-    /// SUBMITTED, PICKED, STARTED and any status this code does not know yet count as running.
-    fn from_status(status: Option<&str>) -> Self {
+impl Done {
+    /// `None` while running; statuses this code does not know yet also count as running.
+    fn from_status(
+        status: &str,
+        has_result_set: Option<bool>,
+        error: Option<&str>,
+    ) -> Option<Self> {
         match status {
-            Some("FINISHED") => Self::Finished,
-            Some("FAILED") => Self::Failed,
-            Some("ABORTED") => Self::Aborted,
-            _ => Self::Running,
+            "FINISHED" => Some(Self::Finished {
+                has_result_set: has_result_set.unwrap_or(false),
+            }),
+            "FAILED" => Some(Self::Failed {
+                error: error.map(str::to_owned),
+            }),
+            "ABORTED" => Some(Self::Aborted),
+            _ => None,
         }
     }
-}
-
-#[derive(Debug)]
-struct Progress {
-    phase: Phase,
-    has_result_set: bool,
-    error: Option<String>,
 }
 
 impl RedshiftRunner {
@@ -94,34 +95,37 @@ impl RedshiftRunner {
         parameters: Vec<SqlParameter>,
         deadline: Instant,
     ) -> Result<Vec<Row>, ApiError> {
-        let (id, mut progress) = self.execute(sql, parameters, deadline).await?;
-        if progress.phase == Phase::Running {
-            progress = match self.wait_for_completion(&id, deadline).await {
-                Ok(progress) => progress,
+        let (id, submitted) = self.execute(sql, parameters, deadline).await?;
+        let done = match submitted {
+            Some(done) => done,
+            None => match self.wait_for_completion(&id, deadline).await {
+                Ok(done) => done,
                 Err(error) => {
                     self.cancel(&id).await;
                     return Err(error);
                 }
-            };
-        }
-        match progress.phase {
-            Phase::Finished if progress.has_result_set => self.fetch_all(&id, deadline).await,
-            Phase::Finished => Ok(Vec::new()),
-            Phase::Failed => {
-                let error = match progress.error {
-                    Some(error) => Some(error),
-                    // ExecuteStatement reports FAILED without the reason; DescribeStatement has it.
-                    None => self.describe(&id, None, deadline).await?.error,
+            },
+        };
+        match done {
+            Done::Finished {
+                has_result_set: true,
+            } => self.fetch_all(&id, deadline).await,
+            Done::Finished { .. } => Ok(Vec::new()),
+            Done::Failed { error: Some(error) } => Err(failure(&error)),
+            Done::Failed { error: None } => {
+                // ExecuteStatement reports FAILED without the reason; DescribeStatement has it.
+                let error = match self.describe(&id, None, deadline).await? {
+                    Some(Done::Failed { error }) => error,
+                    _ => None,
                 };
-                Err(failure(error.as_deref()))
+                Err(failure(error.as_deref().unwrap_or_default()))
             }
-            Phase::Aborted => {
+            Done::Aborted => {
                 tracing::warn!(statement = %id, "statement aborted by the service");
                 Err(ApiError::unavailable(
                     "the query was cancelled by the database; try again",
                 ))
             }
-            Phase::Running => unreachable!("waited until the statement left the running phase"),
         }
     }
 
@@ -131,7 +135,7 @@ impl RedshiftRunner {
         sql: &str,
         parameters: Vec<SqlParameter>,
         deadline: Instant,
-    ) -> Result<(String, Progress), ApiError> {
+    ) -> Result<(String, Option<Done>), ApiError> {
         let parameters = (!parameters.is_empty()).then_some(parameters);
         let mut backoff = Backoff::new(BUSY_BACKOFF.0, BUSY_BACKOFF.1);
         loop {
@@ -155,13 +159,10 @@ impl RedshiftRunner {
                         tracing::error!("ExecuteStatement answered without a statement id");
                         ApiError::internal()
                     })?;
-                    let progress = Progress {
-                        phase: Phase::from_status(output.status().map(|status| status.as_str())),
-                        has_result_set: output.has_result_set().unwrap_or(false),
-                        error: None,
-                    };
-                    tracing::debug!(statement = id, phase = ?progress.phase, "statement submitted");
-                    return Ok((id.to_owned(), progress));
+                    let status = output.status().map_or("", |status| status.as_str());
+                    tracing::debug!(statement = id, status, "statement submitted");
+                    let done = Done::from_status(status, output.has_result_set(), None);
+                    return Ok((id.to_owned(), done));
                 }
                 Err(error) if is_busy(&error) && backoff.sleep_before(deadline).await => continue,
                 Err(error) => return Err(map_error("ExecuteStatement", &error)),
@@ -169,7 +170,7 @@ impl RedshiftRunner {
         }
     }
 
-    async fn wait_for_completion(&self, id: &str, deadline: Instant) -> Result<Progress, ApiError> {
+    async fn wait_for_completion(&self, id: &str, deadline: Instant) -> Result<Done, ApiError> {
         let mut backoff = Backoff::new(POLL_BACKOFF.0, POLL_BACKOFF.1);
         loop {
             if Instant::now() >= deadline {
@@ -179,8 +180,8 @@ impl RedshiftRunner {
             let wait = wait_seconds(deadline);
             let asked_at = Instant::now();
             match self.describe(id, wait, deadline).await {
-                Ok(progress) if progress.phase != Phase::Running => return Ok(progress),
-                Ok(_) => {}
+                Ok(Some(done)) => return Ok(done),
+                Ok(None) => {}
                 Err(DescribeFailure::Busy) => {}
                 Err(DescribeFailure::Fatal(error)) => return Err(error),
             }
@@ -197,7 +198,7 @@ impl RedshiftRunner {
         id: &str,
         wait: Option<i32>,
         deadline: Instant,
-    ) -> Result<Progress, DescribeFailure> {
+    ) -> Result<Option<Done>, DescribeFailure> {
         let request = self
             .client
             .describe_statement()
@@ -207,11 +208,11 @@ impl RedshiftRunner {
             return Err(DescribeFailure::Fatal(ApiError::timeout(DEADLINE_REASON)));
         };
         match answer {
-            Ok(output) => Ok(Progress {
-                phase: Phase::from_status(output.status().map(|status| status.as_str())),
-                has_result_set: output.has_result_set().unwrap_or(false),
-                error: output.error().map(str::to_owned),
-            }),
+            Ok(output) => Ok(Done::from_status(
+                output.status().map_or("", |status| status.as_str()),
+                output.has_result_set(),
+                output.error(),
+            )),
             Err(error) if is_busy(&error) => Err(DescribeFailure::Busy),
             Err(error) => Err(DescribeFailure::Fatal(map_error(
                 "DescribeStatement",
@@ -303,8 +304,7 @@ where
 }
 
 /// A FAILED statement: a missing table (or schema) is the client's 404, anything else is ours.
-fn failure(error: Option<&str>) -> ApiError {
-    let error = error.unwrap_or_default();
+fn failure(error: &str) -> ApiError {
     let missing = (error.contains("relation") || error.contains("schema"))
         && error.contains("does not exist");
     if missing {
