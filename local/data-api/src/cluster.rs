@@ -1,0 +1,184 @@
+//! A private, throwaway PostgreSQL cluster: `initdb` into a temporary directory, `pg_ctl start` on a
+//! unix socket in it (no TCP port), and `pg_ctl stop` plus removal when dropped. As root it runs the
+//! server through `runuser -u postgres`, since PostgreSQL refuses to run as root.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use tempfile::TempDir;
+
+const SERVER_USER: &str = "postgres";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(
+        "PostgreSQL's `{0}` was not found on PATH nor in /usr/lib/postgresql/*/bin. Install the \
+         server binaries (e.g. `apt-get install postgresql`) or set DATABASE_URL to an existing server."
+    )]
+    MissingBinary(&'static str),
+    #[error("running as root needs the unprivileged user `{SERVER_USER}` to run PostgreSQL: {0}")]
+    NoServerUser(String),
+    #[error("could not prepare the cluster directory: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("`{command}` failed: {output}")]
+    Command { command: String, output: String },
+}
+
+/// A running throwaway cluster; dropping it stops the server and deletes its files.
+#[derive(Debug)]
+pub struct TempCluster {
+    dir: TempDir,
+    pg_ctl: PathBuf,
+    run_as: Option<String>,
+}
+
+impl TempCluster {
+    /// Creates and starts the cluster, reporting each step through `progress`.
+    pub fn start(progress: &dyn Fn(&str)) -> Result<Self, ClusterError> {
+        let initdb = find_binary("initdb")?;
+        let pg_ctl = find_binary("pg_ctl")?;
+        let dir = tempfile::Builder::new()
+            .prefix("local-data-api-pg.")
+            .tempdir()?;
+        let run_as = if nix::unistd::geteuid().is_root() {
+            let user = nix::unistd::User::from_name(SERVER_USER)
+                .map_err(|e| ClusterError::NoServerUser(e.to_string()))?
+                .ok_or_else(|| ClusterError::NoServerUser("no such user".into()))?;
+            std::os::unix::fs::chown(dir.path(), Some(user.uid.as_raw()), Some(user.gid.as_raw()))?;
+            Some(SERVER_USER.to_string())
+        } else {
+            None
+        };
+        let cluster = Self {
+            dir,
+            pg_ctl,
+            run_as,
+        };
+        let data = cluster.data_dir();
+        progress(&format!(
+            "creating a throwaway PostgreSQL cluster in {}",
+            data.display()
+        ));
+        cluster.run(
+            &initdb,
+            &[
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-U".as_ref(),
+                SERVER_USER.as_ref(),
+                "--auth=trust".as_ref(),
+                "--encoding=UTF8".as_ref(),
+                "--locale=C".as_ref(),
+                "--no-sync".as_ref(),
+            ],
+        )?;
+        progress("starting PostgreSQL on a private unix socket");
+        let server_options = format!(
+            "-c listen_addresses='' -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            cluster.socket_dir().display()
+        );
+        let log = cluster.dir.path().join("postgres.log");
+        cluster.run(
+            &cluster.pg_ctl,
+            &[
+                "start".as_ref(),
+                "-w".as_ref(),
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-l".as_ref(),
+                log.as_os_str(),
+                "-o".as_ref(),
+                server_options.as_ref(),
+            ],
+        )?;
+        progress("PostgreSQL is ready");
+        Ok(cluster)
+    }
+
+    /// Connection settings for the cluster's superuser (`dbname` defaults to `postgres`).
+    pub fn connection_config(&self) -> tokio_postgres::Config {
+        let mut config = tokio_postgres::Config::new();
+        config
+            .host_path(self.socket_dir())
+            .port(5432)
+            .user(SERVER_USER)
+            .dbname("postgres");
+        config
+    }
+
+    pub fn socket_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn run(&self, program: &Path, args: &[&std::ffi::OsStr]) -> Result<(), ClusterError> {
+        let mut command = match &self.run_as {
+            Some(user) => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(program);
+                c
+            }
+            None => Command::new(program),
+        };
+        command.args(args);
+        // Own process group: a terminal's Ctrl-C reaches us, and we stop the server ourselves.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let output = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()?;
+        if output.status.success() {
+            return Ok(());
+        }
+        Err(ClusterError::Command {
+            command: format!(
+                "{} {}",
+                program.display(),
+                args.first().map_or("".into(), |a| a.to_string_lossy())
+            ),
+            output: String::from_utf8_lossy(&[output.stdout, output.stderr].concat())
+                .trim()
+                .to_string(),
+        })
+    }
+}
+
+impl Drop for TempCluster {
+    fn drop(&mut self) {
+        let data = self.data_dir();
+        let stopped = self.run(
+            &self.pg_ctl,
+            &[
+                "stop".as_ref(),
+                "-w".as_ref(),
+                "-m".as_ref(),
+                "fast".as_ref(),
+                "-D".as_ref(),
+                data.as_os_str(),
+            ],
+        );
+        if let Err(e) = stopped {
+            eprintln!("local-data-api: stopping PostgreSQL: {e}");
+        }
+    }
+}
+
+fn find_binary(name: &'static str) -> Result<PathBuf, ClusterError> {
+    if let Ok(path) = which::which(name) {
+        return Ok(path);
+    }
+    // Debian installs the server binaries outside PATH.
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin").join(name))
+        .filter(|path| path.is_file())
+        .collect();
+    versions.sort();
+    versions.pop().ok_or(ClusterError::MissingBinary(name))
+}

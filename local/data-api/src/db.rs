@@ -1,0 +1,139 @@
+//! Connections to the PostgreSQL server behind the APIs, and creating the seeded databases.
+
+use std::path::Path;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio::task::JoinHandle;
+use tokio_postgres::{Client, NoTls};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("database name `{0}` must be a plain identifier (letters, digits, underscore)")]
+    BadName(String),
+    #[error("reading seed {path}: {source}")]
+    Seed {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("PostgreSQL pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+}
+
+/// Where PostgreSQL is; each API database name is a database on this server.
+#[derive(Debug, Clone)]
+pub struct Postgres {
+    base: tokio_postgres::Config,
+}
+
+impl Postgres {
+    /// `base` names the maintenance database (used to create the others) or defaults to `postgres`.
+    pub fn new(mut base: tokio_postgres::Config) -> Self {
+        if base.get_dbname().is_none() {
+            base.dbname("postgres");
+        }
+        Self { base }
+    }
+
+    pub fn for_database(&self, database: &str) -> tokio_postgres::Config {
+        let mut config = self.base.clone();
+        config.dbname(database);
+        config
+    }
+
+    /// A dedicated connection (its own backend) to `database`; the handle ends when it closes.
+    pub async fn connect(
+        &self,
+        database: &str,
+    ) -> Result<(Client, JoinHandle<()>), tokio_postgres::Error> {
+        let (client, connection) = self.for_database(database).connect(NoTls).await?;
+        let driver = tokio::spawn(async move {
+            // Errors here are the connection closing; the client sees them on its next call.
+            let _ = connection.await;
+        });
+        Ok((client, driver))
+    }
+
+    pub fn pool(&self, database: &str, max_size: usize) -> Pool {
+        let manager = Manager::from_config(
+            self.for_database(database),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        Pool::builder(manager)
+            .max_size(max_size)
+            .build()
+            .expect("a pool without timeouts needs no runtime choice")
+    }
+
+    pub fn maintenance_pool(&self) -> Pool {
+        let name = self.base.get_dbname().unwrap_or("postgres").to_string();
+        self.pool(&name, 4)
+    }
+}
+
+/// Drops `name` (closing its sessions) and creates it afresh from the SQL file `seed`.
+pub async fn recreate_database(
+    maintenance: &Pool,
+    postgres: &Postgres,
+    name: &str,
+    seed: &Path,
+) -> Result<(), SetupError> {
+    let seed_sql = std::fs::read_to_string(seed).map_err(|source| SetupError::Seed {
+        path: seed.display().to_string(),
+        source,
+    })?;
+    let quoted = quote_identifier(name)?;
+    let admin = maintenance.get().await?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
+        .await?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {quoted}"))
+        .await?;
+    let (client, driver) = postgres.connect(name).await?;
+    client.batch_execute(&seed_sql).await?;
+    drop(client);
+    let _ = driver.await;
+    Ok(())
+}
+
+/// Quotes an operator-configured database name; anything but a plain identifier is refused.
+fn quote_identifier(name: &str) -> Result<String, SetupError> {
+    let plain = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        Ok(format!("\"{name}\""))
+    } else {
+        Err(SetupError::BadName(name.to_string()))
+    }
+}
+
+/// PostgreSQL's error as the Data APIs show it (`ERROR: relation "x" does not exist`), or a generic
+/// line for transport failures, which carry no server text.
+pub fn error_text(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => "Database connection failed".to_string(),
+    }
+}
+
+pub fn sql_state(error: &tokio_postgres::Error) -> Option<&str> {
+    error.code().map(|c| c.code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_identifiers_are_quoted() {
+        assert_eq!(quote_identifier("dev_1").unwrap(), "\"dev_1\"");
+        assert!(quote_identifier("x\"; DROP").is_err());
+        assert!(quote_identifier("1abc").is_err());
+    }
+}

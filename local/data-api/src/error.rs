@@ -1,0 +1,108 @@
+//! Service errors, encoded the way each protocol does: awsJson1_1 puts the code in the body's
+//! `__type`; restJson1 puts it in the `x-amzn-ErrorType` header beside a `{"message"}` body.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+/// An error a client sees: HTTP status, AWS error code, a safe message and extra members.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    /// Members some errors carry (Redshift's `ResourceId`, `StatementId`).
+    pub extra: Map<String, Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            extra: Map::new(),
+        }
+    }
+
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// An injected fault by its AWS name, with the status and message AWS uses for it.
+    pub fn injected(code: &str) -> Self {
+        let (status, message) = match code {
+            "ThrottlingException" => (StatusCode::BAD_REQUEST, "Rate exceeded"),
+            "ActiveStatementsExceededException" => (
+                StatusCode::BAD_REQUEST,
+                "Active statements exceeded the allowed quota.",
+            ),
+            "DatabaseResumingException" => (
+                StatusCode::BAD_REQUEST,
+                "The Aurora DB instance is resuming after being auto-paused. Please wait a few seconds and try again.",
+            ),
+            "InternalServerException" | "InternalServerErrorException" => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
+            "ServiceUnavailableError" => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable"),
+            "DatabaseUnavailableException" => {
+                (StatusCode::GATEWAY_TIMEOUT, "The database is unavailable.")
+            }
+            "StatementTimeoutException" => (
+                StatusCode::BAD_REQUEST,
+                "The execution of the SQL statement timed out.",
+            ),
+            _ => (StatusCode::BAD_REQUEST, "Injected fault"),
+        };
+        Self::new(status, code, message)
+    }
+}
+
+/// awsJson1_1 (redshift-data, SSM).
+pub struct AwsJsonError(pub ApiError);
+
+impl IntoResponse for AwsJsonError {
+    fn into_response(self) -> Response {
+        let ApiError {
+            status,
+            code,
+            message,
+            extra,
+        } = self.0;
+        let mut body = extra;
+        body.insert("__type".into(), code.into());
+        if !message.is_empty() {
+            body.insert("Message".into(), message.into());
+        }
+        let mut response = (status, Value::Object(body).to_string()).into_response();
+        response.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        response
+    }
+}
+
+/// restJson1 (rds-data).
+pub struct RestJsonError(pub ApiError);
+
+impl IntoResponse for RestJsonError {
+    fn into_response(self) -> Response {
+        let error = self.0;
+        let mut response = (
+            error.status,
+            axum::Json(json!({ "message": error.message })),
+        )
+            .into_response();
+        if let Ok(value) = HeaderValue::from_str(&error.code) {
+            response.headers_mut().insert("x-amzn-errortype", value);
+        }
+        response
+    }
+}

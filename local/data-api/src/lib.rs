@@ -1,0 +1,23 @@
+//! A local stand-in for AWS's redshift-data, rds-data and SSM APIs, speaking their real wire protocols
+//! over one loopback HTTP port and running the SQL on real PostgreSQL.
+//!
+//! Start it in-process with [`Server::start`] on a [`Postgres`] (an existing server, or a
+//! [`TempCluster`] this crate creates and removes).
+
+mod admin;
+pub mod cluster;
+pub mod config;
+mod controls;
+pub mod db;
+mod error;
+mod rds;
+mod redshift;
+mod server;
+mod sql;
+mod ssm;
+mod values;
+
+pub use cluster::{ClusterError, TempCluster};
+pub use config::Config;
+pub use db::Postgres;
+pub use server::{Server, StartError};

@@ -1,0 +1,123 @@
+//! `local-data-api`: serves redshift-data, rds-data and SSM on one loopback port, on PostgreSQL from
+//! DATABASE_URL or on a throwaway cluster it creates and removes.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::Parser;
+use local_data_api::{Config, Postgres, Server, TempCluster};
+
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    listen: SocketAddr,
+    /// An existing PostgreSQL server; without it a throwaway cluster is created.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Database behind the Redshift side (seeded from redshift.sql).
+    #[arg(long, default_value = "dev")]
+    redshift_database: String,
+    /// Database behind the Aurora side (seeded from aurora.sql).
+    #[arg(long, default_value = "staff")]
+    aurora_database: String,
+    /// An SSM parameter to seed, NAME=VALUE (repeatable).
+    #[arg(long = "ssm", value_parser = parse_parameter)]
+    ssm: Vec<(String, String)>,
+    /// Directory holding redshift.sql and aurora.sql.
+    #[arg(long, default_value = "schemas/db")]
+    schemas_dir: PathBuf,
+    /// Rows per GetStatementResult page.
+    #[arg(long, default_value_t = 1000)]
+    result_page_rows: usize,
+}
+
+fn parse_parameter(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .ok_or_else(|| format!("expected NAME=VALUE, got `{text}`"))
+}
+
+fn progress(line: &str) {
+    eprintln!("local-data-api: {line}");
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "local_data_api=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("local-data-api: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let mut config = Config::new(args.schemas_dir);
+    config.listen = args.listen;
+    config.redshift_database = args.redshift_database;
+    config.aurora_database = args.aurora_database;
+    config.ssm_parameters = args.ssm;
+    config.result_page_rows = args.result_page_rows;
+
+    // Held until the end of `run`: dropping it stops and removes the cluster.
+    let mut cluster = None;
+    let postgres = match &args.database_url {
+        Some(url) => {
+            progress("using PostgreSQL from DATABASE_URL");
+            Postgres::new(
+                tokio_postgres::Config::from_str(url).map_err(|e| format!("DATABASE_URL: {e}"))?,
+            )
+        }
+        None => {
+            let started = tokio::task::spawn_blocking(|| TempCluster::start(&progress))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            let postgres = Postgres::new(started.connection_config());
+            cluster = Some(started);
+            postgres
+        }
+    };
+    progress(&format!(
+        "seeding databases `{}` (redshift.sql) and `{}` (aurora.sql)",
+        config.redshift_database, config.aurora_database
+    ));
+    let server = Server::start(config, postgres)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("local-data-api listening on {}", server.url());
+    for (name, value) in server.sdk_env() {
+        println!("{name}={value}");
+    }
+    println!(
+        "admin: curl -s {}/_local/calls   (see local/data-api/README.md)",
+        server.url()
+    );
+    println!("stop with Ctrl-C");
+
+    wait_for_signal().await;
+    progress("stopping");
+    server.shutdown().await;
+    drop(cluster);
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).expect("installing a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}

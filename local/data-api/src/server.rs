@@ -1,0 +1,295 @@
+//! The HTTP server: one loopback port for redshift-data and SSM (awsJson1_1, `POST /` routed by
+//! `X-Amz-Target`), rds-data (restJson1, `POST /Execute` ...) and the admin routes under `/_local/`.
+//! Signatures are not checked: any SigV4 credentials are accepted.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use deadpool_postgres::Pool;
+use futures_util::TryStreamExt;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_postgres::{Row, RowStream};
+
+use crate::config::Config;
+use crate::controls::Controls;
+use crate::db::{self, Postgres, SetupError};
+use crate::error::{ApiError, AwsJsonError, RestJsonError};
+use crate::{admin, rds, redshift, ssm};
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub struct App {
+    pub config: Config,
+    pub postgres: Postgres,
+    pub maintenance: Pool,
+    pub controls: Controls,
+    pub statements: redshift::Statements,
+    pub pools: rds::Pools,
+    pub transactions: rds::Transactions,
+    pub parameters: ssm::Parameters,
+}
+
+impl App {
+    /// Back to the seeded state: databases re-created, statements, transactions, faults, counters
+    /// and SSM parameters cleared or re-seeded.
+    pub async fn reset(&self) -> Result<(), SetupError> {
+        self.statements.clear();
+        self.transactions.clear();
+        self.pools.clear();
+        self.controls.reset();
+        self.parameters.reset(&self.config.ssm_parameters);
+        self.seed_databases().await
+    }
+
+    async fn seed_databases(&self) -> Result<(), SetupError> {
+        let seeds = [
+            (&self.config.redshift_database, "redshift.sql"),
+            (&self.config.aurora_database, "aurora.sql"),
+        ];
+        for (database, file) in seeds {
+            let seed = self.config.schemas_dir.join(file);
+            db::recreate_database(&self.maintenance, &self.postgres, database, &seed).await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("setting up the databases: {0}")]
+    Setup(#[from] SetupError),
+    #[error("listening on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A running server; `shutdown` stops it (dropping it aborts it).
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    app: Arc<App>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// Seeds the databases on `postgres`, binds `config.listen` and serves in the background.
+    pub async fn start(config: Config, postgres: Postgres) -> Result<Self, StartError> {
+        let app = Arc::new(App {
+            maintenance: postgres.maintenance_pool(),
+            postgres,
+            controls: Controls::default(),
+            statements: Default::default(),
+            pools: Default::default(),
+            transactions: Default::default(),
+            parameters: Default::default(),
+            config,
+        });
+        app.parameters.reset(&app.config.ssm_parameters);
+        app.seed_databases().await?;
+
+        let listen = app.config.listen;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: listen,
+            source,
+        })?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let router = router(app.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!("server stopped: {e}");
+            }
+        });
+        tokio::spawn(expire_transactions(Arc::downgrade(&app)));
+        Ok(Self {
+            addr,
+            app,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The environment an AWS SDK needs to talk to this server.
+    pub fn sdk_env(&self) -> Vec<(String, String)> {
+        let url = self.url();
+        [
+            ("AWS_ENDPOINT_URL_REDSHIFT_DATA", url.as_str()),
+            ("AWS_ENDPOINT_URL_RDS_DATA", url.as_str()),
+            ("AWS_ENDPOINT_URL_SSM", url.as_str()),
+            ("AWS_ACCESS_KEY_ID", "local"),
+            ("AWS_SECRET_ACCESS_KEY", "local"),
+            ("AWS_REGION", self.app.config.region.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    /// Stops accepting requests, cancels running statements and closes transactions.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.app.statements.clear();
+        self.app.transactions.clear();
+        self.app.pools.clear();
+        // Open keep-alive connections would hold graceful shutdown forever.
+        if tokio::time::timeout(Duration::from_secs(2), &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.app.statements.clear();
+        self.app.transactions.clear();
+    }
+}
+
+async fn expire_transactions(app: std::sync::Weak<App>) {
+    loop {
+        let Some(timeout) = app.upgrade().map(|a| a.config.transaction_idle_timeout) else {
+            return;
+        };
+        tokio::time::sleep((timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(5)))
+            .await;
+        match app.upgrade() {
+            Some(app) => app.transactions.expire(timeout),
+            None => return,
+        }
+    }
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", post(aws_json))
+        .route("/Execute", post(rds_execute))
+        .route("/BatchExecute", post(rds_batch_execute))
+        .route("/BeginTransaction", post(rds_begin))
+        .route("/CommitTransaction", post(rds_commit))
+        .route("/RollbackTransaction", post(rds_rollback))
+        .nest("/_local", admin::router())
+        .with_state(app)
+}
+
+/// redshift-data and SSM share `POST /`; the target header names service and operation.
+async fn aws_json(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (service, operation) = target.split_once('.').unwrap_or((target, ""));
+    let result = match service {
+        "RedshiftData" => redshift::handle(&app, operation, &body).await,
+        "AmazonSSM" => ssm::handle(&app, operation, &body),
+        _ => Err(ApiError::bad_request(
+            "UnknownOperationException",
+            "Unknown X-Amz-Target",
+        )),
+    };
+    match result {
+        Ok(value) => {
+            let mut response = (StatusCode::OK, value.to_string()).into_response();
+            response.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("application/x-amz-json-1.1"),
+            );
+            response
+        }
+        Err(error) => {
+            log_error(target, &error);
+            AwsJsonError(error).into_response()
+        }
+    }
+}
+
+fn log_error(operation: &str, error: &ApiError) {
+    tracing::info!(operation, code = %error.code, message = %error.message, "answered an error");
+}
+
+fn parse_rest<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request("BadRequestException", format!("Invalid request body: {e}"))
+    })
+}
+
+fn rest_response(operation: &str, result: Result<Value, ApiError>) -> Response {
+    match result {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(error) => {
+            log_error(operation, &error);
+            RestJsonError(error).into_response()
+        }
+    }
+}
+
+macro_rules! rest_handler {
+    ($name:ident, $operation:literal, $call:path) => {
+        async fn $name(State(app): State<Arc<App>>, body: Bytes) -> Response {
+            let result = match parse_rest(&body) {
+                Ok(input) => $call(&app, input).await,
+                Err(e) => Err(e),
+            };
+            rest_response($operation, result)
+        }
+    };
+}
+
+rest_handler!(rds_execute, "ExecuteStatement", rds::execute_statement);
+rest_handler!(
+    rds_batch_execute,
+    "BatchExecuteStatement",
+    rds::batch_execute_statement
+);
+rest_handler!(rds_begin, "BeginTransaction", rds::begin_transaction);
+rest_handler!(rds_commit, "CommitTransaction", rds::commit_transaction);
+rest_handler!(
+    rds_rollback,
+    "RollbackTransaction",
+    rds::rollback_transaction
+);
+
+/// All rows of a query, and the count from its command tag.
+pub async fn collect_rows(
+    stream: RowStream,
+) -> Result<(Vec<Row>, Option<u64>), tokio_postgres::Error> {
+    let mut stream = std::pin::pin!(stream);
+    let mut rows = Vec::new();
+    while let Some(row) = stream.try_next().await? {
+        rows.push(row);
+    }
+    Ok((rows, stream.rows_affected()))
+}
