@@ -1,0 +1,67 @@
+//! The local cloud in one call: the local Data API (private PostgreSQL, seeded), `cargo lambda watch`
+//! serving the four functions with their environment, and the local gateway in front.
+//! The `local-stack` binary and the end-to-end suite (tests/) both start it from here.
+
+pub mod cargo_build;
+pub mod child;
+pub mod curl;
+pub mod lambda_env;
+pub mod stack;
+pub mod stage;
+
+use std::path::PathBuf;
+
+pub use child::Logs;
+pub use stack::{Stack, StackOptions};
+pub use stage::StageSettings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("cannot read the stage file {path}: {source}")]
+    StageRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the stage file {path} is not valid: {source}")]
+    StageParse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("cargo build failed ({0}); see its output above")]
+    Build(String),
+    #[error("cargo build did not produce the binary {0}")]
+    MissingBinary(String),
+    #[error("cannot start {name}: {source}")]
+    Spawn {
+        name: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Log {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{name} exited before it was ready; see {logs}")]
+    Exited { name: String, logs: String },
+    #[error("{name} was not ready after {seconds} s; see {logs}")]
+    NotReady {
+        name: String,
+        seconds: u64,
+        logs: String,
+    },
+    #[error("warm-up invocation of {function} failed: {detail}")]
+    WarmUp {
+        function: &'static str,
+        detail: String,
+    },
+}
+
+/// The workspace root: this crate lives in `<root>/local/stack`.
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .ancestors()
+        .nth(2)
+        .expect("local/stack has two parents")
+        .to_path_buf()
+}

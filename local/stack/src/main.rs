@@ -1,0 +1,128 @@
+//! `local-stack`: runs the whole API locally (what `bash scripts/local` starts) until Ctrl-C.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use local_stack::curl::EXAMPLES;
+use local_stack::lambda_env::{DEFAULT_DATA_API_URL, render_env_file};
+use local_stack::stage::stage_file;
+use local_stack::{Stack, StackOptions, StageSettings, child, workspace_root};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+/// Runs the API locally: local Data API, cargo lambda watch, local gateway. Ctrl-C stops it all.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// Stage whose settings (infra/stages/<stage>.json) name the resources and the usage plan.
+    #[arg(long, default_value = "dev")]
+    stage: String,
+    /// A stage file elsewhere (overrides --stage).
+    #[arg(long)]
+    stage_file: Option<PathBuf>,
+    /// Where the gateway listens.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: String,
+    /// Where the local Data API listens (the admin endpoint is under /_local/ there).
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    data_api_listen: String,
+    /// Port of cargo lambda watch's Lambda Invoke API (0 = any free port).
+    #[arg(long, default_value_t = 9000)]
+    lambda_port: u16,
+    /// Concurrent instances per function.
+    #[arg(long, default_value_t = 4)]
+    concurrency: u32,
+    /// API key to accept (default: a new random key).
+    #[arg(long)]
+    api_key: Option<String>,
+    /// Print the functions' env file for the stage and the default Data API port, then exit
+    /// (this is how local/lambda.env is made).
+    #[arg(long)]
+    print_env: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let stage_file = cli
+        .stage_file
+        .clone()
+        .unwrap_or_else(|| stage_file(&root, &cli.stage));
+    if cli.print_env {
+        return match StageSettings::load(&stage_file) {
+            Ok(stage) => {
+                print!("{}", render_env_file(&stage, DEFAULT_DATA_API_URL));
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(&error),
+        };
+    }
+    if let Err(error) = stop_everything_on_signal() {
+        return fail(&error);
+    }
+
+    let mut options = StackOptions::local_defaults(root, stage_file);
+    options.gateway_listen = cli.listen;
+    options.data_api_listen = cli.data_api_listen;
+    options.lambda_port = cli.lambda_port;
+    options.lambda_concurrency = cli.concurrency;
+    if let Some(key) = cli.api_key {
+        options.api_key = key;
+    }
+    let stack = match Stack::start(options, &|step| eprintln!("==> {step}")) {
+        Ok(stack) => stack,
+        Err(error) => return fail(&error),
+    };
+    print_banner(&stack);
+    // Serve until a signal: its handler stops the children and exits.
+    loop {
+        std::thread::park();
+    }
+}
+
+fn print_banner(stack: &Stack) {
+    println!();
+    println!(
+        "The API (stage {}) is running locally. Ctrl-C stops everything.",
+        stack.stage.stage
+    );
+    println!("  base URL  {}", stack.base_url);
+    println!("  API key   {}", stack.api_key);
+    println!(
+        "  Data API  {} (redshift-data, rds-data, ssm; admin under /_local/)",
+        stack.data_api_url
+    );
+    println!("  Lambda    {} (cargo lambda watch)", stack.lambda_url);
+    println!();
+    println!("Try:");
+    for example in EXAMPLES {
+        println!("  {}", example.curl_line(&stack.base_url, &stack.api_key));
+    }
+    println!();
+}
+
+/// SIGINT/SIGTERM/SIGHUP (also during start-up) stop every child, then the process exits.
+fn stop_everything_on_signal() -> Result<(), local_stack::StackError> {
+    let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(|source| {
+        local_stack::StackError::Spawn {
+            name: "the signal handler".to_owned(),
+            source,
+        }
+    })?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            eprintln!("\n==> stopping everything the stack started");
+            child::stop_all();
+            eprintln!("==> stopped");
+            std::process::exit(if signal == SIGINT { 0 } else { 128 + signal });
+        }
+    });
+    Ok(())
+}
+
+fn fail(error: &local_stack::StackError) -> ExitCode {
+    child::stop_all();
+    eprintln!("local-stack: {error}");
+    ExitCode::FAILURE
+}

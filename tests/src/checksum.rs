@@ -1,0 +1,163 @@
+//! A checksum of every user table of both databases, read through the local Data API's real wire
+//! protocols (rds-data restJson1, redshift-data awsJson1_1), so "unchanged" covers rows and tables.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::E2eError;
+use local_stack::StageSettings;
+
+/// One row, one column: md5 over each table's name and its rows (ordered by the first column).
+const CHECKSUM_SQL: &str = "\
+SELECT md5(coalesce(string_agg(\
+    t.table_schema || '.' || t.table_name || '=' || md5(query_to_xml(\
+        format('SELECT * FROM %I.%I ORDER BY 1', t.table_schema, t.table_name), true, false, '')::text),\
+    ',' ORDER BY t.table_schema, t.table_name), ''))\
+ FROM information_schema.tables t\
+ WHERE t.table_schema NOT IN ('pg_catalog', 'information_schema')";
+
+/// Checksums of both databases at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseChecksums {
+    pub aurora: String,
+    pub redshift: String,
+}
+
+pub struct DataApiClient {
+    url: String,
+    stage: StageSettings,
+    redshift_database: String,
+    client: reqwest::Client,
+}
+
+impl DataApiClient {
+    pub fn new(url: &str, stage: StageSettings, redshift_database: &str) -> Self {
+        Self {
+            url: url.trim_end_matches('/').to_owned(),
+            stage,
+            redshift_database: redshift_database.to_owned(),
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("the HTTP client builds"),
+        }
+    }
+
+    pub async fn checksums(&self) -> Result<DatabaseChecksums, E2eError> {
+        Ok(DatabaseChecksums {
+            aurora: self.aurora_scalar(CHECKSUM_SQL).await?,
+            redshift: self.redshift_scalar(CHECKSUM_SQL).await?,
+        })
+    }
+
+    /// rds-data ExecuteStatement; the first column of the first row as text.
+    pub async fn aurora_scalar(&self, sql: &str) -> Result<String, E2eError> {
+        let body = json!({
+            "resourceArn": self.stage.aurora.cluster_arn,
+            "secretArn": self.stage.aurora.secret_arn,
+            "database": self.stage.aurora.database,
+            "sql": sql,
+        });
+        let answer = self
+            .call(
+                "rds-data ExecuteStatement",
+                &format!("{}/Execute", self.url),
+                None,
+                &body,
+            )
+            .await?;
+        Ok(field_text(&answer["records"][0][0]))
+    }
+
+    /// redshift-data ExecuteStatement, DescribeStatement until done, GetStatementResult.
+    pub async fn redshift_scalar(&self, sql: &str) -> Result<String, E2eError> {
+        let started = self
+            .redshift(
+                "ExecuteStatement",
+                json!({
+                    "Sql": sql,
+                    "WorkgroupName": self.stage.redshift.workgroup_name,
+                    "Database": self.redshift_database,
+                }),
+            )
+            .await?;
+        let id = started["Id"].clone();
+        loop {
+            let described = self
+                .redshift("DescribeStatement", json!({ "Id": id }))
+                .await?;
+            match described["Status"].as_str().unwrap_or_default() {
+                "FINISHED" => break,
+                "FAILED" | "ABORTED" => {
+                    return Err(E2eError::Unexpected {
+                        what: "the checksum statement".to_owned(),
+                        status: 200,
+                        body: described.to_string(),
+                    });
+                }
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        let result = self
+            .redshift("GetStatementResult", json!({ "Id": id }))
+            .await?;
+        Ok(field_text(&result["Records"][0][0]))
+    }
+
+    async fn redshift(&self, operation: &str, body: Value) -> Result<Value, E2eError> {
+        self.call(
+            &format!("redshift-data {operation}"),
+            &format!("{}/", self.url),
+            Some(&format!("RedshiftData.{operation}")),
+            &body,
+        )
+        .await
+    }
+
+    async fn call(
+        &self,
+        what: &str,
+        url: &str,
+        target: Option<&str>,
+        body: &Value,
+    ) -> Result<Value, E2eError> {
+        let mut request = self.client.post(url).body(body.to_string());
+        request = match target {
+            Some(target) => request
+                .header("content-type", "application/x-amz-json-1.1")
+                .header("x-amz-target", target),
+            None => request.header("content-type", "application/json"),
+        };
+        let response = request.send().await.map_err(|source| E2eError::Http {
+            url: url.to_owned(),
+            source,
+        })?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(|source| E2eError::Http {
+            url: url.to_owned(),
+            source,
+        })?;
+        if status != 200 {
+            return Err(E2eError::Unexpected {
+                what: what.to_owned(),
+                status,
+                body: text,
+            });
+        }
+        serde_json::from_str(&text).map_err(|_| E2eError::Unexpected {
+            what: what.to_owned(),
+            status,
+            body: text,
+        })
+    }
+}
+
+/// A Data API Field (`{"stringValue": ...}`, `{"longValue": ...}`, ...) as text.
+fn field_text(field: &Value) -> String {
+    match field.as_object().and_then(|f| f.values().next()) {
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}

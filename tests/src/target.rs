@@ -1,0 +1,113 @@
+//! What the suite runs against: its own local stack on free ports (with the admin endpoint, the
+//! databases and two extra gateways whose tiny usage plans reach 429), or a deployed stage given
+//! by `API_URL` and `API_KEY`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use local_stack::{Logs, Stack, StackOptions, StageSettings, workspace_root};
+
+use crate::E2eError;
+use crate::admin::Admin;
+use crate::api::Api;
+use crate::checksum::DataApiClient;
+
+pub struct Target {
+    /// The API with a valid key.
+    pub api: Api,
+    /// Present when the suite started its own stack.
+    pub local: Option<LocalTarget>,
+}
+
+pub struct LocalTarget {
+    pub admin: Admin,
+    pub databases: DataApiClient,
+    /// A gateway whose usage plan allows 1 request/s with a burst of 2.
+    pub throttled_api: Api,
+    /// A gateway whose usage plan allows 3 requests a day.
+    pub quota_api: Api,
+    /// The functions' time budget (the test stage's lambda.timeoutSeconds).
+    pub function_timeout: Duration,
+    pub logs_dir: PathBuf,
+    pub base_url: String,
+    pub api_key: String,
+    /// Behind a lock only so the target can be shared between test threads.
+    stack: Mutex<Stack>,
+}
+
+impl LocalTarget {
+    pub fn stop(&self) {
+        self.stack
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .stop();
+    }
+}
+
+/// The test stages (tests/stages): short function timeout, generous usage plan for the main gateway.
+pub fn test_stage_file(name: &str) -> PathBuf {
+    workspace_root()
+        .join("tests/stages")
+        .join(format!("{name}.json"))
+}
+
+impl Target {
+    /// `API_URL` + `API_KEY` set: that deployed stage. Otherwise a local stack on free ports.
+    pub fn from_env_or_start(logs_dir: &Path) -> Result<Self, E2eError> {
+        if let (Ok(url), Ok(key)) = (std::env::var("API_URL"), std::env::var("API_KEY")) {
+            return Ok(Self {
+                api: Api::new(&url, Some(&key)),
+                local: None,
+            });
+        }
+        let local = LocalTarget::start(logs_dir)?;
+        Ok(Self {
+            api: Api::new(&local.base_url, Some(&local.api_key)),
+            local: Some(local),
+        })
+    }
+}
+
+impl LocalTarget {
+    pub fn start(logs_dir: &Path) -> Result<Self, E2eError> {
+        let root = workspace_root();
+        let stage_file = test_stage_file("e2e");
+        let mut options = StackOptions::local_defaults(root, stage_file);
+        options.gateway_listen = "127.0.0.1:0".to_owned();
+        options.data_api_listen = "127.0.0.1:0".to_owned();
+        options.lambda_port = 0;
+        options.reload_on_change = false;
+        options.logs = Logs::Dir(logs_dir.to_path_buf());
+        let mut stack = Stack::start(options, &|step| eprintln!("e2e: {step}"))?;
+
+        let throttled_key = local_stack::stack::generate_api_key();
+        let throttled_url = stack.start_gateway(
+            &test_stage_file("e2e-throttle"),
+            "127.0.0.1:0",
+            std::slice::from_ref(&throttled_key),
+        )?;
+        let quota_key = local_stack::stack::generate_api_key();
+        let quota_url = stack.start_gateway(
+            &test_stage_file("e2e-quota"),
+            "127.0.0.1:0",
+            std::slice::from_ref(&quota_key),
+        )?;
+        let stage: StageSettings = stack.stage.clone();
+        Ok(Self {
+            admin: Admin::new(&stack.data_api_url),
+            databases: DataApiClient::new(
+                &stack.data_api_url,
+                stage.clone(),
+                local_stack::stack::REDSHIFT_DATABASE,
+            ),
+            throttled_api: Api::new(&throttled_url, Some(&throttled_key)),
+            quota_api: Api::new(&quota_url, Some(&quota_key)),
+            function_timeout: Duration::from_secs(stage.lambda.timeout_seconds),
+            logs_dir: logs_dir.to_path_buf(),
+            base_url: stack.base_url.clone(),
+            api_key: stack.api_key.clone(),
+            stack: Mutex::new(stack),
+        })
+    }
+}
