@@ -48,14 +48,14 @@ export class StageConfigError extends Error {
 const validate = new Ajv({ allErrors: true }).compile<StageConfig>(stageSchema);
 
 /** Reads and validates infra/stages/<name>.json; every problem is listed in one error. */
-export function loadStageConfig(name: string, stagesDir: string = STAGES_DIR): StageConfig {
+export function loadStageConfig(name: string): StageConfig {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) {
     throw new StageConfigError(`stage name "${name}" may only contain letters, digits, "-" and "_"`);
   }
-  const file = path.join(stagesDir, `${name}.json`);
+  const file = path.join(STAGES_DIR, `${name}.json`);
   if (!fs.existsSync(file)) {
     const known = fs
-      .readdirSync(stagesDir)
+      .readdirSync(STAGES_DIR)
       .filter((f) => f.endsWith('.json') && f !== 'stage.schema.json')
       .map((f) => f.replace(/\.json$/, ''));
     throw new StageConfigError(`no stage file ${file} (known stages: ${known.join(', ')})`);
