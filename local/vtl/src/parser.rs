@@ -12,6 +12,8 @@
 //! - inferred, not Velocity: `-1` is a negative literal only where an operand is expected, so
 //!   `$a - 1` and `$a -1` both subtract (1.7's lexer would mis-tokenize the latter).
 
+use std::cell::Cell;
+
 use crate::ast::{BinaryOp, Expr, ExprKind, Node, Reference, Segment};
 use crate::error::{ErrorKind, Pos, VtlError};
 use crate::limits::MAX_PARSE_DEPTH;
@@ -56,6 +58,9 @@ struct Parser<'a> {
     /// Position of the first character, for templates nested in string literals.
     origin: Pos,
     line_starts: Vec<usize>,
+    /// Last (offset, line index, column) computed: positions are asked for in increasing order,
+    /// so counting columns from here keeps long single-line templates linear.
+    last_position: Cell<(usize, usize, u32)>,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -82,6 +87,7 @@ impl<'a> Parser<'a> {
             depth,
             origin,
             line_starts,
+            last_position: Cell::new((0, 0, 1)),
         }
     }
 
@@ -90,8 +96,14 @@ impl<'a> Parser<'a> {
             Ok(i) => i,
             Err(i) => i.saturating_sub(1),
         };
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = self.src.get(start..offset).map_or(0, |s| s.chars().count()) as u32 + 1;
+        let (last_offset, last_line, last_column) = self.last_position.get();
+        let (from, base) = if last_line == line && last_offset <= offset {
+            (last_offset, last_column)
+        } else {
+            (self.line_starts.get(line).copied().unwrap_or(0), 1)
+        };
+        let column = base + self.src.get(from..offset).map_or(0, |s| s.chars().count()) as u32;
+        self.last_position.set((offset, line, column));
         let line = line as u32;
         if line == 0 {
             Pos {
