@@ -49,6 +49,8 @@ pub struct GatewayConfig {
     pub lambda_endpoint: String,
     /// Key values; empty means one generated key.
     pub api_keys: Vec<String>,
+    /// One JSON line per request on stderr (benchmarks turn it off).
+    pub access_log: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +100,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, StartError> 
     let state = Arc::new(ServerState {
         gateway,
         stage: config.stage.stage,
+        access_log: config.access_log,
     });
 
     let listener = TcpListener::bind(config.listen)

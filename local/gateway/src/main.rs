@@ -50,6 +50,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         listen: args.listen,
         lambda_endpoint: args.lambda_endpoint,
         api_keys: args.api_keys,
+        access_log: true,
     };
     let gateway = local_gateway::start(config).await?;
     for line in gateway.banner() {

@@ -22,6 +22,7 @@ const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 pub struct ServerState {
     pub gateway: Gateway,
     pub stage: String,
+    pub access_log: bool,
 }
 
 pub fn router(state: Arc<ServerState>) -> axum::Router {
@@ -62,20 +63,22 @@ async fn serve(
     let mut trace = Trace::default();
     let response = state.gateway.handle(&request, &facts, &mut trace).await;
 
-    AccessLogLine {
-        request_id: &request_id,
-        ip: &source_ip,
-        request_time: &received_at.format(CLF_TIME).to_string(),
-        http_method: &request.method,
-        path: &request.path,
-        resource_path: trace.resource_path,
-        status: response.status,
-        response_length: response.body.len(),
-        latency: started.elapsed(),
-        integration_latency: trace.integration_latency,
-        api_key_id: trace.api_key.map(|key| key.id.as_str()),
+    if state.access_log {
+        AccessLogLine {
+            request_id: &request_id,
+            ip: &source_ip,
+            request_time: &received_at.format(CLF_TIME).to_string(),
+            http_method: &request.method,
+            path: &request.path,
+            resource_path: trace.resource_path,
+            status: response.status,
+            response_length: response.body.len(),
+            latency: started.elapsed(),
+            integration_latency: trace.integration_latency,
+            api_key_id: trace.api_key.map(|key| key.id.as_str()),
+        }
+        .write();
     }
-    .write();
     http_response(response, &request_id, &extended_request_id)
 }
 

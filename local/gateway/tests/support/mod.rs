@@ -164,6 +164,7 @@ pub async fn start_gateway(
         listen: "127.0.0.1:0".parse().unwrap(),
         lambda_endpoint: lambda_url.to_owned(),
         api_keys: vec![API_KEY.to_owned()],
+        access_log: true,
     })
     .await
     .unwrap()
