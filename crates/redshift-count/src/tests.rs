@@ -213,3 +213,23 @@ async fn a_result_that_is_not_one_integer_is_500() {
         r#"{"Status":500,"ErrorReason":"internal error"}"#
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_count_aborted_by_the_service_is_503() {
+    let execute = execute_expecting(
+        r#"SELECT count(*) FROM "public"."flightdata""#,
+        StatementStatusString::Started,
+    );
+    let aborted = describe(StatusString::Aborted, None);
+    let service = count_service(RuleMode::Sequential, &[&execute, &aborted], "");
+
+    let error = service
+        .handle(json!({"target_table": "flightdata"}), deadline())
+        .await
+        .unwrap_err();
+
+    assert_eq!(
+        error.to_string(),
+        r#"{"Status":503,"ErrorReason":"the query was cancelled by the database; try again"}"#
+    );
+}
