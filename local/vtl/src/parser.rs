@@ -330,12 +330,14 @@ impl<'a> Parser<'a> {
                 return Ok(Some(BlockEnd::End(start_pos)));
             }
             "foreach" => {
-                self.pos = after;
-                self.skip_ws();
-                if self.peek() != Some(b'(') {
+                let mut paren = after;
+                while matches!(self.bytes.get(paren), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                    paren += 1;
+                }
+                if self.bytes.get(paren) != Some(&b'(') {
                     return self.literal_directive(text, after);
                 }
-                self.pos += 1;
+                self.pos = paren + 1;
                 flush(text, nodes);
                 let node = self.foreach_rest(start_pos)?;
                 nodes.push(node);

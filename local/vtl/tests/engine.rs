@@ -62,6 +62,10 @@ mod text_and_comments {
     #[test]
     fn unknown_directives_are_text() {
         assert_eq!(render("#endif #foo(1) #{bar}"), "#endif #foo(1) #{bar}");
+        assert_eq!(
+            render("#foreach x #foreach\n#foreach"),
+            "#foreach x #foreach\n#foreach"
+        );
     }
 }
 

@@ -70,6 +70,16 @@ fn exercise(source: &str) -> bool {
     true
 }
 
+/// Fragments of VTL syntax, glued in random order.
+fn token() -> impl Strategy<Value = &'static str> {
+    proptest::sample::select(vec![
+        "#set", "#if", "#elseif", "#else", "#end", "#foreach", "#break", "#{if}", "#{else}",
+        "#{end}", "#{set}", "##", "#*", "*#", "#[[", "]]#", "\\", "\\$", "\\#", "$", "$!", "${",
+        "}", "$a", "$l", "$m", ".", ".get", ".size()", "(", ")", "[", "]", "..", "'", "\"", " ",
+        "\t", "\n", "\r\n", "in", "=", "==", ",", ":", "{", "1", "-", "+", "!", "&&", "x", "é",
+    ])
+}
+
 fn name() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("a"),
@@ -229,7 +239,11 @@ fn template() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    // 512 cases per property by default; PROPTEST_CASES=100000 for a longer run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn arbitrary_text_never_panics(source in any::<String>()) {
@@ -239,6 +253,11 @@ proptest! {
     #[test]
     fn template_alphabet_soup_never_panics(source in "[$#!{}()\\[\\]'\".,:=+*/%<>&|\\\\@ a-z0-9\\n-]{0,120}") {
         exercise(&source);
+    }
+
+    #[test]
+    fn token_soup_never_panics(tokens in vec(token(), 0..40)) {
+        exercise(&tokens.concat());
     }
 
     #[test]
