@@ -19,6 +19,9 @@ use crate::error::ApiError;
 const SERVICE: &str = "redshift-data";
 /// The Data API's upper bound for `WaitTimeSeconds`.
 const MAX_WAIT_SECONDS: u64 = 30;
+/// Room between the end of a long-poll and the deadline for the answer's round trip, so that a
+/// statement's id is known (and it can be cancelled) before the deadline passes.
+const WAIT_SLACK: Duration = Duration::from_secs(1);
 const POLL_BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(2));
 const BUSY_BACKOFF: (Duration, Duration) = (Duration::from_millis(200), Duration::from_secs(2));
 /// CancelStatement runs after the deadline, inside the safety margin kept for it.
@@ -277,10 +280,13 @@ impl From<DescribeFailure> for ApiError {
     }
 }
 
-/// The `WaitTimeSeconds` to ask for: whole seconds left before the deadline, at most 30; none when
-/// less than one second is left (the API's minimum is 1).
+/// The `WaitTimeSeconds` to ask for: whole seconds left before the deadline less [`WAIT_SLACK`],
+/// at most 30; none when under a second would remain (the API's minimum is 1).
 fn wait_seconds(deadline: Instant) -> Option<i32> {
-    let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .saturating_sub(WAIT_SLACK)
+        .as_secs();
     (left >= 1).then(|| left.min(MAX_WAIT_SECONDS) as i32)
 }
 
@@ -305,7 +311,7 @@ where
 
 /// A FAILED statement: a missing table (or schema) is the client's 404, anything else is ours.
 fn failure(error: &str) -> ApiError {
-    let missing = (error.contains("relation") || error.contains("schema"))
+    let missing = (error.contains("relation \"") || error.contains("schema \""))
         && error.contains("does not exist");
     if missing {
         tracing::info!(error, "statement failed: relation does not exist");
@@ -313,5 +319,29 @@ fn failure(error: &str) -> ApiError {
     } else {
         tracing::error!(error, "statement failed");
         ApiError::internal()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn long_polls_end_a_second_before_the_deadline_and_at_most_after_30_seconds() {
+        let now = Instant::now();
+        assert_eq!(wait_seconds(now + Duration::from_millis(9500)), Some(8));
+        assert_eq!(wait_seconds(now + Duration::from_secs(120)), Some(30));
+        assert_eq!(wait_seconds(now + Duration::from_millis(1900)), None);
+        assert_eq!(wait_seconds(now), None);
+    }
+
+    #[test]
+    fn only_a_missing_relation_or_schema_is_404() {
+        let missing_table = failure(r#"ERROR: relation "public.nope" does not exist"#);
+        let missing_schema = failure(r#"ERROR: schema "nope" does not exist"#);
+        let other = failure(r#"ERROR: column "x" does not exist"#);
+        assert_eq!(missing_table.status(), 404);
+        assert_eq!(missing_schema.status(), 404);
+        assert_eq!(other.status(), 500);
     }
 }

@@ -78,7 +78,7 @@ async fn a_statement_finished_within_the_first_wait_costs_two_calls() {
             req.sql() == Some(COUNT_SQL)
                 && req.workgroup_name() == Some("flights-dev")
                 && req.database() == Some("dev")
-                && req.wait_time_seconds() == Some(9)
+                && req.wait_time_seconds() == Some(8)
                 && req.parameters.is_none()
         })
         .then_output(|| {
