@@ -66,3 +66,77 @@ impl RouteTable {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::spec::ApiDefinition;
+
+    fn contract() -> ApiDefinition {
+        let document = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/openapi.yaml");
+        ApiDefinition::load(&document).unwrap()
+    }
+
+    fn routed(
+        api: &ApiDefinition,
+        method: &str,
+        path: &str,
+    ) -> Option<(String, BTreeMap<String, String>)> {
+        let table = RouteTable::new(&api.operations).unwrap();
+        let found = table.find(method, path)?;
+        Some((
+            api.operations[found.operation].name(),
+            found.path_parameters,
+        ))
+    }
+
+    #[test]
+    fn routes_methods_and_path_parameters() {
+        let api = contract();
+        let id = |value: &str| BTreeMap::from([("id".to_owned(), value.to_owned())]);
+        assert_eq!(
+            routed(&api, "GET", "/staff/0001"),
+            Some(("GET /staff/{id}".into(), id("0001")))
+        );
+        assert_eq!(
+            routed(&api, "PUT", "/staff/0001"),
+            Some(("PUT /staff/{id}".into(), id("0001")))
+        );
+        assert_eq!(
+            routed(&api, "GET", "/staff"),
+            Some(("GET /staff".into(), BTreeMap::new()))
+        );
+        assert_eq!(
+            routed(&api, "POST", "/staff"),
+            Some(("POST /staff".into(), BTreeMap::new()))
+        );
+        assert_eq!(
+            routed(&api, "POST", "/redshift_select"),
+            Some(("POST /redshift_select".into(), BTreeMap::new()))
+        );
+    }
+
+    #[test]
+    fn path_parameters_are_percent_decoded() {
+        let api = contract();
+        let (_, parameters) = routed(&api, "GET", "/staff/a%20b%27").unwrap();
+        assert_eq!(parameters["id"], "a b'");
+    }
+
+    #[test]
+    fn unknown_methods_and_resources_find_nothing() {
+        let api = contract();
+        for (method, path) in [
+            ("DELETE", "/staff/0001"),
+            ("POST", "/staff/0001"),
+            ("GET", "/staff/0001/more"),
+            ("GET", "/"),
+            ("GET", "/redshift_select"),
+            ("get", "/staff"),
+        ] {
+            assert_eq!(routed(&api, method, path), None, "{method} {path}");
+        }
+    }
+}
