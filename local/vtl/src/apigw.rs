@@ -125,10 +125,12 @@ impl InputObject {
     fn document(&self) -> Result<&Value, CallError> {
         self.document
             .get_or_init(|| {
-                if self.body.trim().is_empty() {
-                    return Value::map(IndexMap::new()).map_err(|_| String::new());
-                }
-                Value::parse_json(&self.body).map_err(|e| e.to_string())
+                let text = if self.body.trim().is_empty() {
+                    "{}"
+                } else {
+                    &self.body
+                };
+                Value::parse_json(text).map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(|message| CallError {

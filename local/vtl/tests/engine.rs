@@ -582,6 +582,42 @@ mod limits {
     }
 
     #[test]
+    fn the_deepest_accepted_nesting_renders_without_exhausting_the_stack() {
+        let constructs: [fn(usize) -> String; 6] = [
+            |n| format!("#set($a = {}1{})$a", "(".repeat(n), ")".repeat(n)),
+            |n| format!("#if({}true)x#end", "!".repeat(n)),
+            |n| format!("{}x{}", "#if(true)".repeat(n), "#end".repeat(n)),
+            |n| format!("#set($a = {}{})$a", "[".repeat(n), "]".repeat(n)),
+            |n| {
+                format!(
+                    "{}x{}",
+                    "#foreach($i in [1..2])".repeat(n),
+                    "#end".repeat(n)
+                )
+            },
+            |n| format!("{}'x'{}", "$a.concat(".repeat(n), ")".repeat(n)),
+        ];
+        for construct in constructs {
+            let accepted = (1..200)
+                .take_while(|&n| Template::parse(&construct(n)).is_ok())
+                .last()
+                .expect("depth 1 parses");
+            assert!(accepted < 200, "{} is not bounded", construct(2));
+            let template = Template::parse(&construct(accepted)).unwrap();
+            let limits = Limits {
+                max_steps: 100_000,
+                ..Limits::default()
+            };
+            let vars = json!({"a": "y"});
+            let _ = template.render_json_with(
+                vars.as_object().unwrap(),
+                &limits,
+                NullRendering::SourceText,
+            );
+        }
+    }
+
+    #[test]
     fn output_size_is_bounded() {
         let limits = Limits {
             max_output_bytes: 10,
