@@ -149,22 +149,7 @@ impl Gateway {
         };
         let event = request_event(operation, &content_type, &input(&body))?;
 
-        let started = Instant::now();
-        let invocation = self
-            .lambda
-            .invoke(
-                &operation.integration.function_name,
-                event,
-                operation.integration.timeout,
-            )
-            .await;
-        trace.integration_latency = Some(started.elapsed());
-        let invocation = invocation.map_err(|error| match error {
-            InvokeError::TimedOut(_) => GatewayResponse::IntegrationTimeout,
-            InvokeError::Unreachable(_) | InvokeError::Refused { .. } => {
-                GatewayResponse::IntegrationFailure
-            }
-        })?;
+        let invocation = self.invoke(operation, event, trace).await?;
 
         let (payload, result) = match &invocation {
             Invocation::Success { payload } => (payload, LambdaResult::Success),
@@ -184,6 +169,36 @@ impl Gateway {
             .select(result)
             .ok_or(GatewayResponse::IntegrationFailure)?;
         method_response(response, &input(payload))
+    }
+
+    /// Calls the function; a failed call is API Gateway's 504 (timeout) or 500, and the reason only
+    /// goes to the gateway's own log, as to API Gateway's execution log.
+    async fn invoke(
+        &self,
+        operation: &Operation,
+        event: String,
+        trace: &mut Trace<'_>,
+    ) -> Result<Invocation, GatewayResponse> {
+        let integration = &operation.integration;
+        let started = Instant::now();
+        let invocation = self
+            .lambda
+            .invoke(&integration.function_name, event, integration.timeout)
+            .await;
+        trace.integration_latency = Some(started.elapsed());
+        invocation.map_err(|error| {
+            eprintln!(
+                "{}: invoking {}: {error}",
+                operation.name(),
+                integration.function_name
+            );
+            match error {
+                InvokeError::TimedOut(_) => GatewayResponse::IntegrationTimeout,
+                InvokeError::Unreachable(_) | InvokeError::Refused { .. } => {
+                    GatewayResponse::IntegrationFailure
+                }
+            }
+        })
     }
 }
 

@@ -45,12 +45,19 @@ impl GatewayProcess {
             .expect("a stdout line")
     }
 
-    async fn stderr_line(&mut self) -> String {
-        self.stderr
-            .next_line()
-            .await
-            .unwrap()
-            .expect("a stderr line")
+    /// The next access-log line (stderr also carries plain-text diagnostics).
+    async fn access_log_line(&mut self) -> serde_json::Value {
+        loop {
+            let line = self
+                .stderr
+                .next_line()
+                .await
+                .unwrap()
+                .expect("a stderr line");
+            if let Ok(entry) = serde_json::from_str(&line) {
+                return entry;
+            }
+        }
     }
 }
 
@@ -97,11 +104,11 @@ async fn prints_where_it_listens_then_a_generated_key_that_works() {
     // The key passes; the invocation then fails on the closed Lambda port.
     assert_eq!(get(&format!("{url}/staff/0001"), Some(&key)).await, 500);
 
-    let forbidden: serde_json::Value = serde_json::from_str(&gateway.stderr_line().await).unwrap();
+    let forbidden = gateway.access_log_line().await;
     assert_eq!(forbidden["status"], 403);
     assert_eq!(forbidden["resourcePath"], "/staff/{id}");
     assert_eq!(forbidden["apiKeyId"], serde_json::Value::Null);
-    let invoked: serde_json::Value = serde_json::from_str(&gateway.stderr_line().await).unwrap();
+    let invoked = gateway.access_log_line().await;
     assert_eq!(invoked["status"], 500);
     assert_eq!(invoked["httpMethod"], "GET");
     assert_eq!(invoked["apiKeyId"].as_str().unwrap().len(), 10);

@@ -478,3 +478,36 @@ async fn the_banner_starts_with_the_address_and_lists_keys_and_routes() {
             .any(|line| line.contains("-X PUT") && line.ends_with("/staff/0001"))
     );
 }
+
+#[tokio::test]
+async fn templates_see_context_and_stage() {
+    let mut document = support::openapi_document();
+    let context_template = r#"{"requestId": "$context.requestId", "stage": "$context.stage",
+        "resourcePath": "$context.resourcePath", "httpMethod": "$context.httpMethod",
+        "sourceIp": "$context.identity.sourceIp", "apiKey": "$context.identity.apiKey",
+        "apiKeyId": "$context.identity.apiKeyId", "epoch": $context.requestTimeEpoch}"#;
+    document["paths"]["/staff/{id}"]["get"]["x-amazon-apigateway-integration"]["requestTemplates"]
+        ["application/json"] = json!(context_template);
+    let lambda = StubLambda::start(Answer::Success(staff_0001())).await;
+    let gateway = support::start_gateway(
+        &lambda.url,
+        support::api(document),
+        support::generous_stage(),
+    )
+    .await;
+    let reply = send(&gateway, "GET", "/staff/0001", None).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+
+    let context = lambda.only_call().event_json();
+    assert_eq!(
+        context["requestId"],
+        reply.header("x-amzn-requestid").unwrap()
+    );
+    assert_eq!(context["stage"], "test");
+    assert_eq!(context["resourcePath"], "/staff/{id}");
+    assert_eq!(context["httpMethod"], "GET");
+    assert_eq!(context["sourceIp"], "127.0.0.1");
+    assert_eq!(context["apiKey"], support::API_KEY);
+    assert_eq!(context["apiKeyId"], gateway.api_keys()[0].id);
+    assert!(context["epoch"].as_i64().unwrap() > 1_700_000_000_000);
+}
