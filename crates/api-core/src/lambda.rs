@@ -91,15 +91,8 @@ where
     let fallback_timeout = fallback_timeout_from_env();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let deadline = handler_deadline(&event.context, fallback_timeout);
-        let outcome = handler(event.payload, deadline).await;
-        if let Err(error) = &outcome {
-            tracing::info!(
-                status = error.status(),
-                reason = error.reason(),
-                "request failed"
-            );
-        }
-        outcome
+        // lambda_runtime itself logs a returned error (inside the request-id span).
+        handler(event.payload, deadline).await
     }))
     .await
 }
