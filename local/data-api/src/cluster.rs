@@ -8,6 +8,9 @@ use std::process::{Command, Stdio};
 use tempfile::TempDir;
 
 const SERVER_USER: &str = "postgres";
+const DIR_PREFIX: &str = "local-data-api-pg.";
+/// Names the process that owns a cluster directory, so a later start can clean up after a SIGKILL.
+const OWNER_FILE: &str = "owner.pid";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -37,9 +40,9 @@ impl TempCluster {
     pub fn start(progress: &dyn Fn(&str)) -> Result<Self, ClusterError> {
         let initdb = find_binary("initdb")?;
         let pg_ctl = find_binary("pg_ctl")?;
-        let dir = tempfile::Builder::new()
-            .prefix("local-data-api-pg.")
-            .tempdir()?;
+        sweep_orphans(&std::env::temp_dir(), &pg_ctl, progress);
+        let dir = tempfile::Builder::new().prefix(DIR_PREFIX).tempdir()?;
+        std::fs::write(dir.path().join(OWNER_FILE), std::process::id().to_string())?;
         let run_as = if nix::unistd::geteuid().is_root() {
             let user = nix::unistd::User::from_name(SERVER_USER)
                 .map_err(|e| ClusterError::NoServerUser(e.to_string()))?
@@ -167,6 +170,46 @@ impl Drop for TempCluster {
     }
 }
 
+/// Stops and removes clusters whose owning process is gone (it was killed and could not clean up).
+fn sweep_orphans(temp: &Path, pg_ctl: &Path, progress: &dyn Fn(&str)) {
+    let entries = std::fs::read_dir(temp).into_iter().flatten().flatten();
+    for dir in entries.map(|e| e.path()) {
+        let ours = dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(DIR_PREFIX));
+        let owner = std::fs::read_to_string(dir.join(OWNER_FILE)).ok();
+        let orphaned = owner
+            .as_deref()
+            .and_then(|pid| pid.trim().parse::<u32>().ok())
+            .is_some_and(|pid| !Path::new("/proc").join(pid.to_string()).exists());
+        if !(ours && orphaned) {
+            continue;
+        }
+        progress(&format!("removing the orphaned cluster {}", dir.display()));
+        let data = dir.join("data");
+        if data.exists() {
+            let user = std::fs::metadata(&data)
+                .ok()
+                .map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+            let mut command = match user {
+                Some(uid) if uid != nix::unistd::geteuid().as_raw() => {
+                    let mut c = Command::new("runuser");
+                    c.args(["-u", SERVER_USER, "--"]).arg(pg_ctl);
+                    c
+                }
+                _ => Command::new(pg_ctl),
+            };
+            let _ = command
+                .args(["stop", "-w", "-m", "immediate", "-D"])
+                .arg(&data)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 fn find_binary(name: &'static str) -> Result<PathBuf, ClusterError> {
     if let Ok(path) = which::which(name) {
         return Ok(path);
@@ -181,4 +224,26 @@ fn find_binary(name: &'static str) -> Result<PathBuf, ClusterError> {
         .collect();
     versions.sort();
     versions.pop().ok_or(ClusterError::MissingBinary(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_directory_whose_owner_is_gone_is_removed() {
+        let temp = tempfile::tempdir().unwrap();
+        let mut finished = Command::new("true").spawn().unwrap();
+        let dead_pid = finished.id();
+        finished.wait().unwrap();
+        let orphan = temp.path().join(format!("{DIR_PREFIX}orphan"));
+        let alive = temp.path().join(format!("{DIR_PREFIX}alive"));
+        for (dir, pid) in [(&orphan, dead_pid), (&alive, std::process::id())] {
+            std::fs::create_dir(dir).unwrap();
+            std::fs::write(dir.join(OWNER_FILE), pid.to_string()).unwrap();
+        }
+        sweep_orphans(temp.path(), Path::new("pg_ctl"), &|_| {});
+        assert!(!orphan.exists());
+        assert!(alive.exists());
+    }
 }
