@@ -66,6 +66,12 @@ async fn fuzzed_requests_get_documented_answers_and_no_5xx(suite: Arc<Suite>) {
         local.admin.reset().await.unwrap();
     }
     let report = String::from_utf8_lossy(&output.stdout);
+    // The summary (operations, generated cases, checks) goes to the suite's output.
+    let summary: Vec<&str> = report.lines().rev().take(12).collect();
+    eprintln!(
+        "e2e: schemathesis summary:\n{}",
+        summary.into_iter().rev().collect::<Vec<_>>().join("\n")
+    );
     assert!(
         output.status.success(),
         "schemathesis found problems:\n{report}\n{}",

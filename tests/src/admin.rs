@@ -22,8 +22,9 @@ pub struct StatementState {
     pub id: String,
     pub status: String,
     /// Whether its PostgreSQL backend is still running the SQL.
+    #[serde(rename = "backendActive")]
     pub running: bool,
-    #[serde(default, alias = "sql")]
+    #[serde(default)]
     pub query_string: String,
 }
 
@@ -40,10 +41,11 @@ impl Admin {
 
     /// Every redshift-data statement runs at least this long from now on.
     pub async fn set_statement_duration(&self, duration: Duration) -> Result<(), E2eError> {
+        let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
         self.send(
-            reqwest::Method::PUT,
+            reqwest::Method::POST,
             "/statement-duration",
-            Some(json!({ "seconds": duration.as_secs_f64() })),
+            Some(json!({ "millis": millis })),
         )
         .await
         .map(drop)

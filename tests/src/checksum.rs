@@ -9,13 +9,13 @@ use crate::E2eError;
 use local_stack::StageSettings;
 
 /// One row, one column: md5 over each table's name and its rows (ordered by the first column).
-const CHECKSUM_SQL: &str = "\
-SELECT md5(coalesce(string_agg(\
-    t.table_schema || '.' || t.table_name || '=' || md5(query_to_xml(\
-        format('SELECT * FROM %I.%I ORDER BY 1', t.table_schema, t.table_name), true, false, '')::text),\
-    ',' ORDER BY t.table_schema, t.table_name), ''))\
- FROM information_schema.tables t\
- WHERE t.table_schema NOT IN ('pg_catalog', 'information_schema')";
+const CHECKSUM_SQL: &str = "
+SELECT md5(coalesce(string_agg(
+    t.table_schema || '.' || t.table_name || '=' || md5(query_to_xml(
+        format('SELECT * FROM %I.%I ORDER BY 1', t.table_schema, t.table_name), true, false, '')::text),
+    ',' ORDER BY t.table_schema, t.table_name), ''))
+FROM information_schema.tables t
+WHERE t.table_schema NOT IN ('pg_catalog', 'information_schema')";
 
 /// Checksums of both databases at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]

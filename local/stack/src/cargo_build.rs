@@ -17,10 +17,23 @@ pub const FUNCTIONS: [&str; 4] = ["redshift-count", "staff-get", "staff-post", "
 pub const DATA_API_BIN: &str = "local-data-api";
 pub const GATEWAY_BIN: &str = "local-gateway";
 
+/// Cargo profile to build with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// What `cargo lambda watch` runs (`cargo run`), so the stack's build is reused.
+    Dev,
+    /// What ships (benchmarks).
+    Release,
+}
+
 /// `cargo build` of the given packages' binaries in the workspace at `root`; returns bin name -> path.
 /// Uses the `cargo` that runs us when there is one (inside `cargo run`/`cargo test`), so the
 /// toolchain and target directory are the same and a second run reuses the builds.
-pub fn build_bins(root: &Path, packages: &[&str]) -> Result<HashMap<String, PathBuf>, StackError> {
+pub fn build_bins(
+    root: &Path,
+    packages: &[&str],
+    profile: Profile,
+) -> Result<HashMap<String, PathBuf>, StackError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -32,6 +45,9 @@ pub fn build_bins(root: &Path, packages: &[&str]) -> Result<HashMap<String, Path
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    if profile == Profile::Release {
+        command.arg("--release");
+    }
     for package in packages {
         command.args(["-p", package]);
     }

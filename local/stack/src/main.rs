@@ -33,6 +33,9 @@ struct Cli {
     /// Concurrent instances per function.
     #[arg(long, default_value_t = 4)]
     concurrency: u32,
+    /// Do not rebuild and restart functions when their code changes.
+    #[arg(long)]
+    no_reload: bool,
     /// API key to accept (default: a new random key).
     #[arg(long)]
     api_key: Option<String>,
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
     options.data_api_listen = cli.data_api_listen;
     options.lambda_port = cli.lambda_port;
     options.lambda_concurrency = cli.concurrency;
+    options.reload_on_change = !cli.no_reload;
     if let Some(key) = cli.api_key {
         options.api_key = key;
     }

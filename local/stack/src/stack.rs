@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::StackError;
-use crate::cargo_build::{self, DATA_API_BIN, FUNCTIONS, GATEWAY_BIN};
+use crate::cargo_build::{self, DATA_API_BIN, FUNCTIONS, GATEWAY_BIN, Profile};
 use crate::child::{ChildProcess, Logs};
 use crate::lambda_env::render_env_file;
 use crate::stage::StageSettings;
@@ -80,7 +80,7 @@ impl Stack {
         progress("building the local Data API, the gateway and the four functions");
         let mut packages = vec![DATA_API_BIN, GATEWAY_BIN];
         packages.extend(FUNCTIONS);
-        let executables = cargo_build::build_bins(&options.root, &packages)?;
+        let executables = cargo_build::build_bins(&options.root, &packages, Profile::Dev)?;
         let workdir = tempfile::Builder::new()
             .prefix("local-stack-")
             .tempdir()
@@ -160,10 +160,12 @@ impl Stack {
             .arg("--env-file")
             .arg(&env_file)
             .arg("--concurrency")
-            .arg(options.lambda_concurrency.to_string())
-            // A little above the functions' own budget, so their answer (504) wins over ours.
-            .arg("--timeout")
-            .arg((self.stage.lambda.timeout_seconds + 5).to_string());
+            .arg(options.lambda_concurrency.to_string());
+        // No `--timeout`: cargo-lambda 1.9.2 applies it to the Runtime API too, so an idle
+        // function's `next` long-poll gets a bare 408 and lambda_runtime panics ("missing
+        // lambda-runtime-aws-request-id header"); the instance is not restarted. The gateway's
+        // integration timeout (29 s) bounds invocations instead, and the functions' own budget
+        // (FUNCTION_TIMEOUT_SECONDS) answers 504 well before it.
         if !options.reload_on_change {
             command.arg("--ignore-changes");
         }
@@ -175,33 +177,38 @@ impl Stack {
         Ok(format!("http://{address}"))
     }
 
-    /// Invokes every function once with an event it answers without touching any data, so each
-    /// is compiled if needed and started before the first client request.
+    /// Invokes every function until it answers, with an event it answers without touching any
+    /// data, so each is compiled if needed and started before the first client request.
+    /// cargo lambda watch answers an error while the function is still building (its `cargo run`
+    /// may wait for cargo's lock), so failures are retried until `WARM_UP` has passed.
     fn warm_up(&mut self) -> Result<(), StackError> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(WARM_UP))
             .http_status_as_error(false)
             .build()
             .into();
+        let deadline = Instant::now() + WARM_UP;
         for function in FUNCTIONS {
             let url = format!(
                 "{}/2015-03-31/functions/{function}/invocations",
                 self.lambda_url
             );
-            let response = agent
-                .post(&url)
-                .send_json(warm_up_event(function))
-                .map_err(|error| StackError::WarmUp {
-                    function,
-                    detail: error.to_string(),
-                })?;
-            let succeeded = response.status().is_success();
-            let body = response.into_body().read_to_string().unwrap_or_default();
-            if !(succeeded || is_client_error(&body)) {
-                return Err(StackError::WarmUp {
-                    function,
-                    detail: body.chars().take(300).collect(),
-                });
+            loop {
+                let detail = match agent.post(&url).send_json(warm_up_event(function)) {
+                    Ok(response) => {
+                        let succeeded = response.status().is_success();
+                        let body = response.into_body().read_to_string().unwrap_or_default();
+                        if succeeded || is_client_error(&body) {
+                            break;
+                        }
+                        body.chars().take(300).collect()
+                    }
+                    Err(error) => error.to_string(),
+                };
+                if Instant::now() >= deadline {
+                    return Err(StackError::WarmUp { function, detail });
+                }
+                thread::sleep(Duration::from_secs(1));
             }
         }
         Ok(())
@@ -291,7 +298,8 @@ fn is_client_error(invoke_error_body: &str) -> bool {
         .is_some_and(|message| message.starts_with("{\"Status\":4"))
 }
 
-fn warm_up_event(function: &str) -> serde_json::Value {
+/// An event each function answers without changing data (a count, a read, or a 400).
+pub fn warm_up_event(function: &str) -> serde_json::Value {
     match function {
         // Counts the seeded table: read-only.
         "redshift-count" => serde_json::json!({"target_table": "flightdata", "schema": ""}),
