@@ -12,10 +12,38 @@ use crate::case;
 use crate::support::{Case, Needs, Suite, assert_safe, new_staff_id};
 
 pub fn cases() -> Vec<Case> {
-    vec![case!(
-        Needs::AnyAlone,
-        injection_corpus_changes_nothing_and_never_fails
-    )]
+    vec![
+        case!(
+            Needs::AnyAlone,
+            injection_corpus_changes_nothing_and_never_fails
+        ),
+        case!(
+            known_bug = "staff-post/staff-put answer 500 for a name with a NUL byte \
+                         (PostgreSQL text cannot hold it); it should be a 400",
+            Needs::Any,
+            nul_byte_in_a_name_is_a_400
+        ),
+    ]
+}
+
+/// PostgreSQL `text` cannot store U+0000, so a name holding it must be refused as invalid input.
+async fn nul_byte_in_a_name_is_a_400(suite: Arc<Suite>) {
+    let api = suite.api();
+    let name = "nul\u{0}byte";
+    let missing = new_staff_id();
+    let post = api
+        .post(
+            "/staff",
+            &json!({"id": new_staff_id(), "name": name, "age": 1}),
+        )
+        .await
+        .unwrap();
+    crate::support::assert_bad_request(&post);
+    let put = api
+        .put(&format!("/staff/{missing}"), &json!({"name": name}))
+        .await
+        .unwrap();
+    crate::support::assert_bad_request(&put);
 }
 
 /// SQL, template and path tricks; each is sent in every field.
@@ -45,7 +73,7 @@ fn corpus() -> Vec<String> {
         "Ωmega'😀--",
         "line\nbreak'; --",
         "tab\t'quote",
-        "nul\u{0}byte",
+        // "nul\u{0}byte" has its own case (a known bug).
         "",
         " ",
     ]
