@@ -93,8 +93,9 @@ fn main() -> ExitCode {
         .collect();
     let conclusion = libtest_mimic::run(&args, trials);
     // Nothing may outlive the suite: the stack stops before the process exits.
-    local_stack::child::stop_all();
-    drop(suite);
+    if let Some(local) = &suite.target.local {
+        local.stop();
+    }
     conclusion.exit_code()
 }
 

@@ -20,8 +20,9 @@ pub const REDSHIFT_DATABASE: &str = "dev";
 /// A PostgreSQL cluster is created on start; building is done before, so this is generous.
 const DATA_API_READY: Duration = Duration::from_secs(120);
 const LISTENER_READY: Duration = Duration::from_secs(60);
-/// cargo lambda watch may still compile a function on its first invocation.
+/// cargo lambda watch may still compile a function on its first invocation, or wait for cargo's lock.
 const WARM_UP: Duration = Duration::from_secs(600);
+const WARM_UP_ATTEMPT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone)]
 pub struct StackOptions {
@@ -183,7 +184,7 @@ impl Stack {
     /// may wait for cargo's lock), so failures are retried until `WARM_UP` has passed.
     fn warm_up(&mut self) -> Result<(), StackError> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(WARM_UP))
+            .timeout_global(Some(WARM_UP_ATTEMPT))
             .http_status_as_error(false)
             .build()
             .into();
@@ -254,17 +255,11 @@ impl Stack {
         Ok(url)
     }
 
-    /// Where `cargo build` put one of the stack's binaries (the functions too, for benchmarks).
-    pub fn executable(&self, name: &str) -> Result<PathBuf, StackError> {
+    fn executable(&self, name: &str) -> Result<PathBuf, StackError> {
         self.executables
             .get(name)
             .cloned()
             .ok_or_else(|| StackError::MissingBinary(name.to_owned()))
-    }
-
-    /// Process ids of the processes started directly (each leads its own process group).
-    pub fn pids(&self) -> Vec<u32> {
-        self.children.iter().map(ChildProcess::pid).collect()
     }
 
     /// Stops everything, newest first (the gateway before the functions before the Data API).
