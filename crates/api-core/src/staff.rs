@@ -35,9 +35,13 @@ impl StaffId {
     }
 }
 
-/// A name: a string of 1 to 100 characters that is not only whitespace.
+/// A name: a string of 1 to 100 characters that is not only whitespace. NUL is refused because
+/// PostgreSQL text cannot store it (the insert would fail as a 500 instead of a clear 400).
 pub fn parse_name(value: &Value) -> Result<String, ApiError> {
     match value.as_str() {
+        Some(name) if name.contains('\0') => Err(ApiError::bad_request(
+            "name must not contain the NUL character",
+        )),
         Some(name) if !name.trim().is_empty() && name.chars().count() <= MAX_NAME_CHARS => {
             Ok(name.to_owned())
         }
@@ -128,6 +132,7 @@ mod tests {
             json!("x".repeat(101)),
             json!(null),
             json!(5),
+            json!("Nul\u{0}Byte"),
         ] {
             assert_eq!(parse_name(&bad).unwrap_err().status(), 400, "{bad}");
         }

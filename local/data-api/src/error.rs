@@ -12,8 +12,10 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
-    /// Members some errors carry (Redshift's `ResourceId`, `StatementId`).
-    pub extra: Map<String, Value>,
+    /// Members some errors carry (Redshift's `ResourceId`, `StatementId`). A list, not a JSON map:
+    /// with serde_json's `preserve_order` (enabled elsewhere in the workspace) a map would make
+    /// every `Result<_, ApiError>` large.
+    pub extra: Vec<(&'static str, Value)>,
 }
 
 impl ApiError {
@@ -22,7 +24,7 @@ impl ApiError {
             status,
             code: code.to_string(),
             message: message.into(),
-            extra: Map::new(),
+            extra: Vec::new(),
         }
     }
 
@@ -30,8 +32,8 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.extra.insert(key.to_string(), value.into());
+    pub fn with(mut self, key: &'static str, value: impl Into<Value>) -> Self {
+        self.extra.push((key, value.into()));
         self
     }
 
@@ -75,7 +77,10 @@ impl IntoResponse for AwsJsonError {
             message,
             extra,
         } = self.0;
-        let mut body = extra;
+        let mut body: Map<String, Value> = extra
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value))
+            .collect();
         body.insert("__type".into(), code.into());
         if !message.is_empty() {
             body.insert("Message".into(), message.into());
