@@ -31,6 +31,8 @@ pub enum Logs {
     Dir(PathBuf),
 }
 
+/// Spawn from a thread that lives as long as the child should: Linux sends the parent-death signal
+/// when the spawning *thread* exits (so not from a tokio blocking-pool thread).
 pub struct ChildProcess {
     name: String,
     child: Child,

@@ -15,8 +15,15 @@ use serde_json::json;
 const RUNS: usize = 5;
 const DURATIONS_MS: [u64; 3] = [100, 1_000, 3_000];
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Started on the main thread: children get a parent-death signal tied to the spawning thread.
+    let stack = start_stack();
+    tokio::runtime::Runtime::new()
+        .expect("the runtime starts")
+        .block_on(run(&stack));
+}
+
+fn start_stack() -> Stack {
     let root = workspace_root();
     let mut options =
         StackOptions::local_defaults(root.clone(), local_stack::stage::stage_file(&root, "dev"));
@@ -25,11 +32,10 @@ async fn main() {
     options.lambda_port = 0;
     options.reload_on_change = false;
     options.logs = Logs::Dir(root.join("target/bench-logs"));
-    let stack =
-        tokio::task::spawn_blocking(move || Stack::start(options, &|step| eprintln!("==> {step}")))
-            .await
-            .unwrap()
-            .expect("the local stack starts");
+    Stack::start(options, &|step| eprintln!("==> {step}")).expect("the local stack starts")
+}
+
+async fn run(stack: &Stack) {
     let api = Api::new(&stack.base_url, Some(&stack.api_key));
     let admin = Admin::new(&stack.data_api_url);
     let sdk = seed_client(&stack.data_api_url, stack.stage.region()).await;
@@ -62,7 +68,6 @@ async fn main() {
             seed_calls
         );
     }
-    drop(stack);
 }
 
 /// Median of (latency − D) in ms and redshift-data calls per request.
