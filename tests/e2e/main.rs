@@ -66,12 +66,6 @@ fn main() -> ExitCode {
         }
     }
 
-    for case in cases.iter() {
-        if let Some(bug) = case.known_bug {
-            eprintln!("e2e: ignoring {} (known bug: {bug})", case.name);
-        }
-    }
-
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -81,8 +75,7 @@ fn main() -> ExitCode {
     let trials = cases
         .into_iter()
         .map(|case| {
-            let skip = (case.needs == Needs::LocalStack && suite.target.local.is_none())
-                || case.known_bug.is_some();
+            let skip = case.needs == Needs::LocalStack && suite.target.local.is_none();
             let suite = Arc::clone(&suite);
             Trial::test(case.name, move || {
                 suite.run(&case);

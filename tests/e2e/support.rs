@@ -25,9 +25,6 @@ pub struct Case {
     pub name: &'static str,
     pub needs: Needs,
     pub run: fn(Arc<Suite>) -> CaseFuture,
-    /// A bug found by this case and not fixed yet: the case is ignored (run it with
-    /// `-- --ignored`) and the reason printed, so the suite stays green and the bug stays visible.
-    pub known_bug: Option<&'static str>,
 }
 
 /// `case!(Needs::Any, module::function)`: a case named after its async fn.
@@ -38,13 +35,6 @@ macro_rules! case {
             name: stringify!($function),
             needs: $needs,
             run: |suite| Box::pin($function(suite)),
-            known_bug: None,
-        }
-    };
-    (known_bug = $reason:literal, $needs:expr, $function:path) => {
-        $crate::support::Case {
-            known_bug: Some($reason),
-            ..$crate::case!($needs, $function)
         }
     };
 }
