@@ -10,5 +10,7 @@ pub mod lambda;
 pub mod rds;
 pub mod redshift;
 pub mod staff;
+#[cfg(feature = "test-util")]
+pub mod testing;
 
 pub use error::ApiError;

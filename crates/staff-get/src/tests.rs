@@ -1,53 +1,16 @@
-use std::time::Duration;
-
 use super::*;
-use api_core::config::AuroraConfig;
+use api_core::testing::{SEED, deadline, mock_aurora as database, staff_rows};
 use aws_sdk_rdsdata::Client;
 use aws_sdk_rdsdata::operation::execute_statement::{
     ExecuteStatementError, ExecuteStatementOutput,
 };
 use aws_sdk_rdsdata::types::Field;
 use aws_sdk_rdsdata::types::error::DatabaseResumingException;
-use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_mocks::{Rule, mock};
 use serde_json::json;
 
-fn database(rules: &[&Rule]) -> AuroraDatabase {
-    let client = mock_client!(aws_sdk_rdsdata, RuleMode::Sequential, rules);
-    let config = AuroraConfig {
-        cluster_arn: "arn:cluster".into(),
-        secret_arn: "arn:secret".into(),
-        database: "staff".into(),
-    };
-    AuroraDatabase::new(client, config)
-}
-
-fn deadline() -> Instant {
-    Instant::now() + Duration::from_secs(8)
-}
-
-fn rows(staff: &[(&str, &str, Option<i64>)]) -> ExecuteStatementOutput {
-    let records = staff
-        .iter()
-        .map(|(id, name, age)| {
-            vec![
-                Field::StringValue((*id).into()),
-                Field::StringValue((*name).into()),
-                age.map_or(Field::IsNull(true), Field::LongValue),
-            ]
-        })
-        .collect();
-    ExecuteStatementOutput::builder()
-        .set_records(Some(records))
-        .build()
-}
-
 fn seed(count: usize) -> ExecuteStatementOutput {
-    let seed = [
-        ("0001", "Aurora", Some(12)),
-        ("0002", "Lambda", Some(34)),
-        ("0003", "Dynamo", Some(56)),
-    ];
-    rows(&seed[..count])
+    staff_rows(&SEED[..count])
 }
 
 fn select_one(id: &'static str, found: bool) -> Rule {
@@ -55,7 +18,7 @@ fn select_one(id: &'static str, found: bool) -> Rule {
         .match_requests(move |req| {
             req.sql() == Some(SELECT_ONE) && req.parameters() == [param::text("id", id)]
         })
-        .then_output(move || if found { seed(1) } else { rows(&[]) })
+        .then_output(move || if found { seed(1) } else { staff_rows(&[]) })
 }
 
 fn select_page(after: &'static str, limit_plus_one: i64, returned: usize) -> Rule {

@@ -1,29 +1,10 @@
-use std::time::Duration;
-
 use super::*;
-use api_core::config::AuroraConfig;
+use api_core::testing::{deadline, mock_aurora as database, staff_rows};
 use aws_sdk_rdsdata::Client;
-use aws_sdk_rdsdata::operation::execute_statement::{
-    ExecuteStatementError, ExecuteStatementOutput,
-};
-use aws_sdk_rdsdata::types::Field;
+use aws_sdk_rdsdata::operation::execute_statement::ExecuteStatementError;
 use aws_sdk_rdsdata::types::error::DatabaseErrorException;
-use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_mocks::{Rule, mock};
 use serde_json::json;
-
-fn database(rules: &[&Rule]) -> AuroraDatabase {
-    let client = mock_client!(aws_sdk_rdsdata, RuleMode::Sequential, rules);
-    let config = AuroraConfig {
-        cluster_arn: "arn:cluster".into(),
-        secret_arn: "arn:secret".into(),
-        database: "staff".into(),
-    };
-    AuroraDatabase::new(client, config)
-}
-
-fn deadline() -> Instant {
-    Instant::now() + Duration::from_secs(8)
-}
 
 /// An INSERT that expects exactly these bound values and returns them as the stored row.
 fn insert(id: &'static str, name: &'static str, age: Option<i64>) -> Rule {
@@ -37,15 +18,7 @@ fn insert(id: &'static str, name: &'static str, age: Option<i64>) -> Rule {
                         param::optional_long("age", age),
                     ]
         })
-        .then_output(move || {
-            ExecuteStatementOutput::builder()
-                .records(vec![
-                    Field::StringValue(id.into()),
-                    Field::StringValue(name.into()),
-                    age.map_or(Field::IsNull(true), Field::LongValue),
-                ])
-                .build()
-        })
+        .then_output(move || staff_rows(&[(id, name, age)]))
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,50 +1,15 @@
-use std::time::Duration;
-
 use super::*;
-use api_core::config::AuroraConfig;
+use api_core::testing::{StaffRow, deadline, mock_aurora as database, staff_rows};
 use aws_sdk_rdsdata::Client;
-use aws_sdk_rdsdata::operation::execute_statement::ExecuteStatementOutput;
-use aws_sdk_rdsdata::types::{Field, SqlParameter};
-use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_sdk_rdsdata::types::SqlParameter;
+use aws_smithy_mocks::{Rule, mock};
 use serde_json::json;
 
-fn database(rules: &[&Rule]) -> AuroraDatabase {
-    let client = mock_client!(aws_sdk_rdsdata, RuleMode::Sequential, rules);
-    let config = AuroraConfig {
-        cluster_arn: "arn:cluster".into(),
-        secret_arn: "arn:secret".into(),
-        database: "staff".into(),
-    };
-    AuroraDatabase::new(client, config)
-}
-
-fn deadline() -> Instant {
-    Instant::now() + Duration::from_secs(8)
-}
-
 /// An UPDATE with exactly this SQL and these bound values, answering with `returned`.
-fn update(
-    sql: &'static str,
-    parameters: Vec<SqlParameter>,
-    returned: Option<(&'static str, &'static str, Option<i64>)>,
-) -> Rule {
+fn update(sql: &'static str, parameters: Vec<SqlParameter>, returned: Option<StaffRow>) -> Rule {
     mock!(Client::execute_statement)
         .match_requests(move |req| req.sql() == Some(sql) && req.parameters() == parameters)
-        .then_output(move || {
-            let records = returned
-                .iter()
-                .map(|(id, name, age)| {
-                    vec![
-                        Field::StringValue((*id).into()),
-                        Field::StringValue((*name).into()),
-                        age.map_or(Field::IsNull(true), Field::LongValue),
-                    ]
-                })
-                .collect();
-            ExecuteStatementOutput::builder()
-                .set_records(Some(records))
-                .build()
-        })
+        .then_output(move || staff_rows(returned.as_slice()))
 }
 
 #[tokio::test(start_paused = true)]
