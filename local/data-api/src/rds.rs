@@ -156,20 +156,14 @@ impl Pools {
             .or_insert_with(|| app.postgres.pool(database, POOL_SIZE))
             .clone();
         pool.get().await.map_err(|e| {
-            let missing = match &e {
-                deadpool_postgres::PoolError::Backend(pg) => db::sql_state(pg) == Some("3D000"),
-                _ => false,
+            let backend = match &e {
+                deadpool_postgres::PoolError::Backend(pg) => Some(pg),
+                _ => None,
             };
-            if missing {
+            if backend.is_some_and(is_missing_database) {
                 lock(&self.by_database).remove(database);
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "DatabaseNotFoundException",
-                    format!("Database {database} does not exist."),
-                )
-            } else {
-                unavailable()
             }
+            connect_error(backend, database)
         })
     }
 }
@@ -180,6 +174,23 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("BadRequestException", message)
+}
+
+fn is_missing_database(error: &tokio_postgres::Error) -> bool {
+    db::sql_state(error) == Some("3D000")
+}
+
+/// Failing to connect: a database that does not exist is rds-data's 404, anything else its 504.
+fn connect_error(error: Option<&tokio_postgres::Error>, database: &str) -> ApiError {
+    if error.is_some_and(is_missing_database) {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "DatabaseNotFoundException",
+            format!("Database {database} does not exist."),
+        )
+    } else {
+        unavailable()
+    }
 }
 
 fn unavailable() -> ApiError {
@@ -466,17 +477,11 @@ pub async fn begin_transaction(app: &Arc<App>, input: TransactionInput) -> Resul
     required(&input.resource_arn, "resourceArn")?;
     required(&input.secret_arn, "secretArn")?;
     let database = database_name(app, &input.database);
-    let (client, driver) = app.postgres.connect(&database).await.map_err(|e| {
-        if db::sql_state(&e) == Some("3D000") {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "DatabaseNotFoundException",
-                format!("Database {database} does not exist."),
-            )
-        } else {
-            unavailable()
-        }
-    })?;
+    let (client, driver) = app
+        .postgres
+        .connect(&database)
+        .await
+        .map_err(|e| connect_error(Some(&e), &database))?;
     client
         .batch_execute("BEGIN")
         .await

@@ -368,6 +368,16 @@ async fn unknown_database_and_injected_faults_are_aws_errors() {
         .expect_err("unknown database")
         .into_service_error();
     assert!(missing.is_database_not_found_exception(), "{missing:?}");
+    let missing = client
+        .begin_transaction()
+        .resource_arn(RESOURCE_ARN)
+        .secret_arn(SECRET_ARN)
+        .database("no_such_database")
+        .send()
+        .await
+        .expect_err("unknown database")
+        .into_service_error();
+    assert!(missing.is_database_not_found_exception(), "{missing:?}");
 
     server
         .admin_post(
