@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
 use crate::case;
-use crate::support::{Case, Needs, Suite, assert_safe, new_staff_id};
+use crate::support::{Case, Needs, Suite, assert_bad_request, assert_safe, new_staff_id};
 
 pub fn cases() -> Vec<Case> {
     vec![
@@ -33,12 +33,12 @@ async fn nul_byte_in_a_name_is_a_400(suite: Arc<Suite>) {
         )
         .await
         .unwrap();
-    crate::support::assert_bad_request(&post);
+    assert_bad_request(&post);
     let put = api
         .put(&format!("/staff/{missing}"), &json!({"name": name}))
         .await
         .unwrap();
-    crate::support::assert_bad_request(&put);
+    assert_bad_request(&put);
 }
 
 /// SQL, template and path tricks; each is sent in every field.

@@ -118,14 +118,7 @@ impl TempCluster {
     }
 
     fn run(&self, program: &Path, args: &[&std::ffi::OsStr]) -> Result<(), ClusterError> {
-        let mut command = match &self.run_as {
-            Some(user) => {
-                let mut c = Command::new("runuser");
-                c.args(["-u", user, "--"]).arg(program);
-                c
-            }
-            None => Command::new(program),
-        };
+        let mut command = command_as(self.run_as.as_deref(), program);
         command.args(args);
         // Own process group: a terminal's Ctrl-C reaches us, and we stop the server ourselves.
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
@@ -188,18 +181,11 @@ fn sweep_orphans(temp: &Path, pg_ctl: &Path, progress: &dyn Fn(&str)) {
         progress(&format!("removing the orphaned cluster {}", dir.display()));
         let data = dir.join("data");
         if data.exists() {
-            let user = std::fs::metadata(&data)
+            let owner = std::fs::metadata(&data)
                 .ok()
                 .map(|m| std::os::unix::fs::MetadataExt::uid(&m));
-            let mut command = match user {
-                Some(uid) if uid != nix::unistd::geteuid().as_raw() => {
-                    let mut c = Command::new("runuser");
-                    c.args(["-u", SERVER_USER, "--"]).arg(pg_ctl);
-                    c
-                }
-                _ => Command::new(pg_ctl),
-            };
-            let _ = command
+            let same_user = owner.is_none_or(|uid| uid == nix::unistd::geteuid().as_raw());
+            let _ = command_as((!same_user).then_some(SERVER_USER), pg_ctl)
                 .args(["stop", "-w", "-m", "immediate", "-D"])
                 .arg(&data)
                 .stdout(Stdio::null())
@@ -207,6 +193,18 @@ fn sweep_orphans(temp: &Path, pg_ctl: &Path, progress: &dyn Fn(&str)) {
                 .status();
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// `program`, run as `user` through runuser when one is given (PostgreSQL refuses to run as root).
+fn command_as(user: Option<&str>, program: &Path) -> Command {
+    match user {
+        Some(user) => {
+            let mut command = Command::new("runuser");
+            command.args(["-u", user, "--"]).arg(program);
+            command
+        }
+        None => Command::new(program),
     }
 }
 

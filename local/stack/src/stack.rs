@@ -120,22 +120,12 @@ impl Stack {
     }
 
     fn start_data_api(&mut self, options: &StackOptions) -> Result<String, StackError> {
-        let mut command = Command::new(self.executable(DATA_API_BIN)?);
-        command
-            .current_dir(&self.root)
-            .arg("--listen")
-            .arg(&options.data_api_listen)
-            .arg("--schemas-dir")
-            .arg(self.root.join("schemas/db"))
-            .arg("--redshift-database")
-            .arg(REDSHIFT_DATABASE)
-            .arg("--aurora-database")
-            .arg(&self.stage.aurora.database)
-            .arg("--ssm")
-            .arg(format!(
-                "{}={REDSHIFT_DATABASE}",
-                self.stage.redshift.database_name_parameter
-            ));
+        let command = data_api_command(
+            &self.executable(DATA_API_BIN)?,
+            &self.root,
+            &self.stage,
+            &options.data_api_listen,
+        );
         let child = ChildProcess::spawn("data-api", command, &self.logs)?;
         self.adopt_listener(child, DATA_API_BIN, DATA_API_READY)
     }
@@ -274,6 +264,33 @@ impl Drop for Stack {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The local Data API for a stage: seeded from `schemas/db/`, the Aurora database named as the stage
+/// names it, and the SSM parameter holding the Redshift database name.
+pub fn data_api_command(
+    executable: &Path,
+    root: &Path,
+    stage: &StageSettings,
+    listen: &str,
+) -> Command {
+    let mut command = Command::new(executable);
+    command
+        .current_dir(root)
+        .arg("--listen")
+        .arg(listen)
+        .arg("--schemas-dir")
+        .arg(root.join("schemas/db"))
+        .arg("--redshift-database")
+        .arg(REDSHIFT_DATABASE)
+        .arg("--aurora-database")
+        .arg(&stage.aurora.database)
+        .arg("--ssm")
+        .arg(format!(
+            "{}={REDSHIFT_DATABASE}",
+            stage.redshift.database_name_parameter
+        ));
+    command
 }
 
 /// Parses `<name> listening on http://ADDR[/...]`.

@@ -3,7 +3,6 @@
 //! peak RSS (VmHWM) after one invocation. Release builds, local Data API for the SSM read and the
 //! invocation. Prints a Markdown table.
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,7 +14,7 @@ use axum::routing::{get, post};
 use local_stack::cargo_build::{self, DATA_API_BIN, FUNCTIONS, Profile};
 use local_stack::child::{ChildProcess, Logs};
 use local_stack::lambda_env::lambda_env;
-use local_stack::stack::{REDSHIFT_DATABASE, listening_url, warm_up_event};
+use local_stack::stack::{data_api_command, listening_url, warm_up_event};
 use local_stack::{StageSettings, stage::stage_file, workspace_root};
 use tokio::sync::oneshot;
 
@@ -39,16 +38,7 @@ async fn main() {
     let release = cargo_build::build_bins(&root, &FUNCTIONS, Profile::Release).expect("build");
     let dev = cargo_build::build_bins(&root, &[DATA_API_BIN], Profile::Dev).expect("build");
 
-    let mut data_api_command = Command::new(&dev[DATA_API_BIN]);
-    data_api_command
-        .current_dir(&root)
-        .args(["--listen", "127.0.0.1:0", "--schemas-dir"])
-        .arg(root.join("schemas/db"))
-        .args(["--redshift-database", REDSHIFT_DATABASE, "--ssm"])
-        .arg(format!(
-            "{}={REDSHIFT_DATABASE}",
-            stage.redshift.database_name_parameter
-        ));
+    let data_api_command = data_api_command(&dev[DATA_API_BIN], &root, &stage, "127.0.0.1:0");
     let logs = Logs::Dir(root.join("target/bench-logs"));
     let mut data_api = ChildProcess::spawn("data-api", data_api_command, &logs).expect("data api");
     let data_api_url = data_api
