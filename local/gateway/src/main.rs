@@ -44,8 +44,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let api = ApiDefinition::load(&args.openapi)?;
+    for warning in api.warnings() {
+        eprintln!("local-gateway: warning: {warning}");
+    }
     let config = GatewayConfig {
-        api: ApiDefinition::load(&args.openapi)?,
+        api,
         stage: StageSettings::load(&args.stage_file)?,
         listen: args.listen,
         lambda_endpoint: args.lambda_endpoint,

@@ -1,6 +1,13 @@
-//! Integration-response selection: API Gateway matches each `selectionPattern`, a Java regex, against
-//! the whole Lambda `errorMessage` (`Pattern.matches` semantics); a success, or an error no pattern
-//! matches, gets the default response.
+//! Integration-response selection, as API Gateway does it for a Lambda custom (non-proxy)
+//! integration: each `selectionPattern`, a Java regex, is matched against the whole Lambda
+//! `errorMessage` (`Pattern.matches` semantics). On a **successful** invocation that text is the
+//! empty string and the patterns are still tried, so a pattern matching `""` (`.*`, `(?s).*`, a
+//! lookahead followed by `.*`) captures every success. Only when no pattern matches is the default
+//! response used, for an unmatched error too. Evidence: docs/aws-fidelity.md ("Selection").
+//!
+//! AWS documents no order in which the patterns are tried. Here they are tried in document order,
+//! and a message that more than one pattern matches is reported on stderr, because the same API
+//! could select differently on AWS.
 //!
 //! Patterns run on fancy-regex (lookaround, backreferences, atomic groups, possessive quantifiers,
 //! inline flags such as `(?s)`), anchored as `\A(?:pattern)\z` for the full match. Java features it
@@ -53,10 +60,20 @@ impl SelectionPattern {
 #[derive(Debug, Clone, Copy)]
 pub enum LambdaResult<'a> {
     Success,
-    /// A function error and its `errorMessage` (absent counts as empty, as `.*` matches it).
+    /// A function error and its `errorMessage` (absent counts as empty).
     Error {
         error_message: Option<&'a str>,
     },
+}
+
+impl<'a> LambdaResult<'a> {
+    /// The text every selection pattern is matched against: `""` for a success, as on AWS.
+    pub fn selection_text(self) -> &'a str {
+        match self {
+            LambdaResult::Success => "",
+            LambdaResult::Error { error_message } => error_message.unwrap_or_default(),
+        }
+    }
 }
 
 /// An ordered set of integration responses: the default one and those with a selection pattern.
@@ -71,29 +88,40 @@ impl<T> Selector<T> {
         Self { default, patterned }
     }
 
-    /// The response for `result`: the first pattern (in document order) matching an error message,
-    /// else the default. `None` means API Gateway's own 500 (no default response configured).
+    /// The response for `result`: the first pattern (in document order) matching its selection
+    /// text, else the default. `None` means API Gateway's own 500 (no default response configured).
     pub fn select(&self, result: LambdaResult<'_>) -> Option<&T> {
-        match result {
-            LambdaResult::Success => self.default.as_ref(),
-            LambdaResult::Error { error_message } => {
-                let message = error_message.unwrap_or_default();
-                self.patterned
-                    .iter()
-                    .find(|(pattern, _)| pattern.matches_fully(message))
-                    .map(|(_, response)| response)
-                    .or(self.default.as_ref())
-            }
+        let text = result.selection_text();
+        let mut matching = self
+            .patterned
+            .iter()
+            .filter(|(pattern, _)| pattern.matches_fully(text));
+        let Some((first, response)) = matching.next() else {
+            return self.default.as_ref();
+        };
+        let others: Vec<&str> = matching.map(|(pattern, _)| pattern.as_str()).collect();
+        if !others.is_empty() {
+            eprintln!(
+                "warning: selection patterns {:?} and {others:?} all match {text:?}; AWS documents \
+                 no order, so this API may select differently there",
+                first.as_str()
+            );
         }
+        Some(response)
     }
 
-    /// Every pattern matching `error_message`; more than one means the patterns are not exclusive.
-    pub fn matching_patterns(&self, error_message: &str) -> Vec<&str> {
+    /// Every pattern matching `text`; more than one means the patterns are not exclusive.
+    pub fn matching_patterns(&self, text: &str) -> Vec<&str> {
         self.patterned
             .iter()
-            .filter(|(pattern, _)| pattern.matches_fully(error_message))
+            .filter(|(pattern, _)| pattern.matches_fully(text))
             .map(|(pattern, _)| pattern.as_str())
             .collect()
+    }
+
+    /// The patterns that match the empty string, i.e. capture every successful invocation.
+    pub fn patterns_capturing_success(&self) -> Vec<&str> {
+        self.matching_patterns("")
     }
 }
 
@@ -121,24 +149,44 @@ mod tests {
     }
 
     #[test]
-    fn dot_star_matches_empty_and_absent_messages() {
+    fn dot_star_captures_successes_as_on_aws() {
+        // AWS matches a success's errorMessage as "": a `.*` (or `(\n|.)*`) catch-all turns every
+        // success into its response. docs/aws-fidelity.md, "Selection".
+        for catch_all in [".*", "(?s).*", "(\\n|.)*", r#"(?s)(?!\{"Status":404,).*"#] {
+            let selector = Selector::new(
+                Some("default"),
+                vec![(SelectionPattern::new(catch_all).unwrap(), "catch-all")],
+            );
+            assert_eq!(
+                selector.select(LambdaResult::Success),
+                Some(&"catch-all"),
+                "{catch_all}"
+            );
+            assert_eq!(selector.patterns_capturing_success(), [catch_all]);
+            assert_eq!(
+                selector.select(LambdaResult::Error {
+                    error_message: None
+                }),
+                Some(&"catch-all"),
+                "{catch_all}: an absent errorMessage is empty too"
+            );
+        }
+    }
+
+    #[test]
+    fn a_success_reaches_the_default_when_no_pattern_matches_the_empty_string() {
+        // The AWS-validated recording test_lambda_selection_patterns: default 200, `.+` -> 502,
+        // `200` -> 504; a success answered 200, so neither `.+` nor the status text matched it.
         let selector = Selector::new(
-            Some("default"),
-            vec![(SelectionPattern::new(".*").unwrap(), "any")],
+            Some(200),
+            vec![
+                (SelectionPattern::new(".*four hundred.*").unwrap(), 405),
+                (SelectionPattern::new(".+").unwrap(), 502),
+                (SelectionPattern::new("200").unwrap(), 504),
+            ],
         );
-        assert_eq!(
-            selector.select(LambdaResult::Error {
-                error_message: None
-            }),
-            Some(&"any")
-        );
-        assert_eq!(
-            selector.select(LambdaResult::Error {
-                error_message: Some("")
-            }),
-            Some(&"any")
-        );
-        assert_eq!(selector.select(LambdaResult::Success), Some(&"default"));
+        assert_eq!(selector.select(LambdaResult::Success), Some(&200));
+        assert!(selector.patterns_capturing_success().is_empty());
     }
 
     #[test]
@@ -158,9 +206,28 @@ mod tests {
     }
 
     #[test]
+    fn the_first_matching_pattern_in_document_order_wins() {
+        let selector = Selector::new(
+            None,
+            vec![
+                (SelectionPattern::new("a.*").unwrap(), 1),
+                (SelectionPattern::new(".*b").unwrap(), 2),
+            ],
+        );
+        assert_eq!(
+            selector.select(LambdaResult::Error {
+                error_message: Some("ab")
+            }),
+            Some(&1)
+        );
+        assert_eq!(selector.matching_patterns("ab"), ["a.*", ".*b"]);
+    }
+
+    #[test]
     fn java_lookahead_and_inline_flags_are_supported() {
-        let pattern = SelectionPattern::new(r#"(?s)(?!\{"Status":(?:400|404),).*"#).unwrap();
+        let pattern = SelectionPattern::new(r#"(?s)(?!\{"Status":(?:400|404),).+"#).unwrap();
         assert!(pattern.matches_fully("Task timed out\nafter 3.00 seconds"));
+        assert!(!pattern.matches_fully(""), "a success must not be captured");
         assert!(pattern.matches_fully(r#"{"Status":500,"ErrorReason":"x"}"#));
         assert!(!pattern.matches_fully(r#"{"Status":404,"ErrorReason":"x"}"#));
     }

@@ -118,6 +118,28 @@ impl ApiDefinition {
         Self::from_document(document, path.parent().unwrap_or(Path::new(".")))
     }
 
+    /// What the document does on AWS that its author probably did not mean, for the gateway to
+    /// print at start: selection patterns that match the empty string capture every success.
+    pub fn warnings(&self) -> Vec<String> {
+        self.operations
+            .iter()
+            .flat_map(|operation| {
+                let name = operation.name();
+                operation
+                    .integration
+                    .responses
+                    .patterns_capturing_success()
+                    .into_iter()
+                    .map(move |pattern| {
+                        format!(
+                            "{name}: selection pattern {pattern:?} matches the empty string, so \
+                             it selects every successful invocation (as on AWS)"
+                        )
+                    })
+            })
+            .collect()
+    }
+
     /// Builds the operations from a parsed document whose file references are relative to `base`.
     pub fn from_document(mut document: Value, base: &Path) -> Result<Self, SpecError> {
         inline_file_references(&mut document, base)?;

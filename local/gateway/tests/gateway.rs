@@ -3,7 +3,10 @@
 mod support;
 
 use serde_json::json;
-use support::{Answer, StubLambda, gateway_answering, send, send_with};
+use support::{
+    Answer, StubLambda, api, gateway_answering, generous_stage, openapi_document, send, send_with,
+    start_gateway,
+};
 
 fn staff_0001() -> serde_json::Value {
     json!({"id": "0001", "name": "Aurora", "age": 12})
@@ -308,7 +311,6 @@ async fn other_function_errors_become_a_safe_500() {
         "Runtime exited with error: signal: aborted (core dumped)",
         "panicked at src/main.rs:10:5: SELECT * FROM staff WHERE id = 'x'",
         r#"{"Status":409,"ErrorReason":"a status this operation does not return"}"#,
-        "",
     ];
     for message in unsafe_messages {
         lambda.answer_with(Answer::LambdaError(message.into()));
@@ -320,6 +322,63 @@ async fn other_function_errors_become_a_safe_500() {
             "{message}"
         );
     }
+}
+
+#[tokio::test]
+async fn successes_answer_their_default_status_through_the_contract() {
+    let (gateway, _lambda) = gateway_answering(Answer::Success(staff_0001())).await;
+    for (method, path, body, status) in [
+        ("GET", "/staff/0001", None, 200),
+        ("GET", "/staff?id=0001", None, 200),
+        ("PUT", "/staff/0001", Some(r#"{"age":12}"#), 200),
+        (
+            "POST",
+            "/staff",
+            Some(r#"{"id":"0001","name":"Aurora","age":12}"#),
+            201,
+        ),
+    ] {
+        let reply = send(&gateway, method, path, body).await;
+        assert_eq!(reply.status, status, "{method} {path}");
+        assert_eq!(reply.json(), staff_0001(), "{method} {path}");
+    }
+}
+
+/// AWS matches a success as the empty string, so a catch-all ending in `.*` selects every success
+/// (docs/aws-fidelity.md, "Selection"): the mistake the contract once shipped, reproduced here.
+#[tokio::test]
+async fn a_catch_all_that_matches_the_empty_string_turns_successes_into_500() {
+    let mut document = openapi_document();
+    let responses = &mut document["paths"]["/staff/{id}"]["get"]["x-amazon-apigateway-integration"]
+        ["responses"];
+    let responses = responses.as_object_mut().unwrap();
+    let catch_all = responses
+        .keys()
+        .find(|pattern| pattern.starts_with("(?s)(?!"))
+        .cloned()
+        .unwrap();
+    let response = responses.remove(&catch_all).unwrap();
+    let dot_star = format!("{}*", catch_all.strip_suffix('+').unwrap());
+    responses.insert(dot_star, response);
+
+    let lambda = StubLambda::start(Answer::Success(staff_0001())).await;
+    let gateway = start_gateway(&lambda.url, api(document), generous_stage()).await;
+    let reply = send(&gateway, "GET", "/staff/0001", None).await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(
+        reply.json(),
+        json!({"Status": 500, "ErrorReason": "Internal server error"})
+    );
+    assert_eq!(lambda.calls().len(), 1, "the function ran and succeeded");
+}
+
+/// A function error whose errorMessage is empty is matched exactly like a success (AWS's rule), so
+/// it gets the default response. The product's functions always send the envelope.
+#[tokio::test]
+async fn an_error_with_an_empty_message_selects_the_default_like_a_success() {
+    let (gateway, _lambda) = gateway_answering(Answer::LambdaError(String::new())).await;
+    let reply = send(&gateway, "GET", "/staff/0001", None).await;
+    assert_eq!(reply.status, 200);
 }
 
 #[tokio::test]
