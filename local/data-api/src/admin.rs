@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::controls::FaultRule;
+use crate::fault_injection::FaultRule;
 use crate::server::App;
 
 pub fn router() -> Router<Arc<App>> {
@@ -60,7 +60,7 @@ async fn set_statement_duration(
     State(app): State<Arc<App>>,
     Json(input): Json<DurationInput>,
 ) -> Json<Value> {
-    app.controls
+    app.faults
         .set_statement_duration(Duration::from_millis(input.millis));
     Json(json!({ "millis": input.millis }))
 }
@@ -78,12 +78,12 @@ async fn add_fault(State(app): State<Arc<App>>, Json(rule): Json<FaultRule>) -> 
     if rule.count == 0 || rule.operation.is_empty() || rule.error.is_empty() {
         return bad_request("operation, error and a count above 0 are required");
     }
-    app.controls.add_fault(rule);
-    Json(json!({ "faults": app.controls.faults() })).into_response()
+    app.faults.add_fault(rule);
+    Json(json!({ "faults": app.faults.faults() })).into_response()
 }
 
 async fn list_faults(State(app): State<Arc<App>>) -> Json<Value> {
-    Json(json!({ "faults": app.controls.faults() }))
+    Json(json!({ "faults": app.faults.faults() }))
 }
 
 async fn reset(State(app): State<Arc<App>>) -> Response {
@@ -127,5 +127,5 @@ async fn statements(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn calls(State(app): State<Arc<App>>) -> Json<Value> {
-    Json(json!({ "calls": app.controls.calls() }))
+    Json(json!({ "calls": app.faults.calls() }))
 }

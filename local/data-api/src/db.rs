@@ -3,8 +3,9 @@
 use std::path::Path;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures_util::TryStreamExt;
 use tokio::task::JoinHandle;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Row, RowStream};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -122,6 +123,17 @@ pub fn error_text(error: &tokio_postgres::Error) -> String {
     }
 }
 
+/// All rows of a query, and the count from its command tag.
+pub async fn collect_rows(
+    stream: RowStream,
+) -> Result<(Vec<Row>, Option<u64>), tokio_postgres::Error> {
+    let mut stream = std::pin::pin!(stream);
+    let mut rows = Vec::new();
+    while let Some(row) = stream.try_next().await? {
+        rows.push(row);
+    }
+    Ok((rows, stream.rows_affected()))
+}
 pub fn sql_state(error: &tokio_postgres::Error) -> Option<&str> {
     error.code().map(|c| c.code())
 }

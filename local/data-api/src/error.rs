@@ -8,17 +8,17 @@ use serde_json::{Map, Value, json};
 /// An error a client sees: HTTP status, AWS error code, a safe message and extra members.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {message}")]
-pub struct ApiError {
+pub struct ServiceError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
     /// Members some errors carry (Redshift's `ResourceId`, `StatementId`). A list, not a JSON map:
     /// with serde_json's `preserve_order` (enabled elsewhere in the workspace) a map would make
-    /// every `Result<_, ApiError>` large.
+    /// every `Result<_, ServiceError>` large.
     pub extra: Vec<(&'static str, Value)>,
 }
 
-impl ApiError {
+impl ServiceError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -67,11 +67,11 @@ impl ApiError {
 }
 
 /// awsJson1_1 (redshift-data, SSM).
-pub struct AwsJsonError(pub ApiError);
+pub struct AwsJsonError(pub ServiceError);
 
 impl IntoResponse for AwsJsonError {
     fn into_response(self) -> Response {
-        let ApiError {
+        let ServiceError {
             status,
             code,
             message,
@@ -95,7 +95,7 @@ impl IntoResponse for AwsJsonError {
 }
 
 /// restJson1 (rds-data).
-pub struct RestJsonError(pub ApiError);
+pub struct RestJsonError(pub ServiceError);
 
 impl IntoResponse for RestJsonError {
     fn into_response(self) -> Response {

@@ -7,9 +7,10 @@
 mod admin;
 pub mod cluster;
 pub mod config;
-mod controls;
 pub mod db;
 mod error;
+mod fault_injection;
+mod lock;
 mod rds;
 mod redshift;
 mod server;

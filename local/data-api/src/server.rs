@@ -13,16 +13,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use deadpool_postgres::Pool;
-use futures_util::TryStreamExt;
-use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_postgres::{Row, RowStream};
 
 use crate::config::Config;
-use crate::controls::Controls;
 use crate::db::{self, Postgres, SetupError};
-use crate::error::{ApiError, AwsJsonError, RestJsonError};
+use crate::error::{AwsJsonError, ServiceError};
+use crate::fault_injection::FaultInjection;
 use crate::{admin, rds, redshift, ssm};
 
 /// Everything the handlers share.
@@ -31,7 +28,7 @@ pub struct App {
     pub config: Config,
     pub postgres: Postgres,
     pub maintenance: Pool,
-    pub controls: Controls,
+    pub faults: FaultInjection,
     pub statements: redshift::Statements,
     pub pools: rds::Pools,
     pub transactions: rds::Transactions,
@@ -45,7 +42,7 @@ impl App {
         self.statements.clear();
         self.transactions.clear();
         self.pools.clear();
-        self.controls.reset();
+        self.faults.reset();
         self.parameters.reset(&self.config.ssm_parameters);
         self.seed_databases().await
     }
@@ -89,7 +86,7 @@ impl Server {
         let app = Arc::new(App {
             maintenance: postgres.maintenance_pool(),
             postgres,
-            controls: Controls::default(),
+            faults: FaultInjection::default(),
             statements: Default::default(),
             pools: Default::default(),
             transactions: Default::default(),
@@ -196,11 +193,7 @@ async fn expire_transactions(app: std::sync::Weak<App>) {
 fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", post(aws_json))
-        .route("/Execute", post(rds_execute))
-        .route("/BatchExecute", post(rds_batch_execute))
-        .route("/BeginTransaction", post(rds_begin))
-        .route("/CommitTransaction", post(rds_commit))
-        .route("/RollbackTransaction", post(rds_rollback))
+        .merge(rds::routes())
         .nest("/_local", admin::router())
         .with_state(app)
 }
@@ -215,7 +208,7 @@ async fn aws_json(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     let result = match service {
         "RedshiftData" => redshift::handle(&app, operation, &body).await,
         "AmazonSSM" => ssm::handle(&app, operation, &body),
-        _ => Err(ApiError::bad_request(
+        _ => Err(ServiceError::bad_request(
             "UnknownOperationException",
             "Unknown X-Amz-Target",
         )),
@@ -236,60 +229,6 @@ async fn aws_json(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-fn log_error(operation: &str, error: &ApiError) {
+pub fn log_error(operation: &str, error: &ServiceError) {
     tracing::info!(operation, code = %error.code, message = %error.message, "answered an error");
-}
-
-fn parse_rest<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request("BadRequestException", format!("Invalid request body: {e}"))
-    })
-}
-
-fn rest_response(operation: &str, result: Result<Value, ApiError>) -> Response {
-    match result {
-        Ok(value) => axum::Json(value).into_response(),
-        Err(error) => {
-            log_error(operation, &error);
-            RestJsonError(error).into_response()
-        }
-    }
-}
-
-macro_rules! rest_handler {
-    ($name:ident, $operation:literal, $call:path) => {
-        async fn $name(State(app): State<Arc<App>>, body: Bytes) -> Response {
-            let result = match parse_rest(&body) {
-                Ok(input) => $call(&app, input).await,
-                Err(e) => Err(e),
-            };
-            rest_response($operation, result)
-        }
-    };
-}
-
-rest_handler!(rds_execute, "ExecuteStatement", rds::execute_statement);
-rest_handler!(
-    rds_batch_execute,
-    "BatchExecuteStatement",
-    rds::batch_execute_statement
-);
-rest_handler!(rds_begin, "BeginTransaction", rds::begin_transaction);
-rest_handler!(rds_commit, "CommitTransaction", rds::commit_transaction);
-rest_handler!(
-    rds_rollback,
-    "RollbackTransaction",
-    rds::rollback_transaction
-);
-
-/// All rows of a query, and the count from its command tag.
-pub async fn collect_rows(
-    stream: RowStream,
-) -> Result<(Vec<Row>, Option<u64>), tokio_postgres::Error> {
-    let mut stream = std::pin::pin!(stream);
-    let mut rows = Vec::new();
-    while let Some(row) = stream.try_next().await? {
-        rows.push(row);
-    }
-    Ok((rows, stream.rows_affected()))
 }

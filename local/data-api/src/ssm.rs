@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::controls::Fault;
-use crate::error::ApiError;
+use crate::error::ServiceError;
+use crate::fault_injection::Fault;
+use crate::lock::lock;
 use crate::server::App;
 
 #[derive(Debug, Clone)]
@@ -44,7 +45,7 @@ struct PutInput {
 impl Parameters {
     /// Replaces every parameter with `seed` (version 1 each).
     pub fn reset(&self, seed: &[(String, String)]) {
-        let mut by_name = self.lock();
+        let mut by_name = lock(&self.by_name);
         by_name.clear();
         for (name, value) in seed {
             by_name.insert(
@@ -58,30 +59,26 @@ impl Parameters {
             );
         }
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Parameter>> {
-        self.by_name.lock().unwrap_or_else(|p| p.into_inner())
-    }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
     serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request("SerializationException", e.to_string()))
+        .map_err(|e| ServiceError::bad_request("SerializationException", e.to_string()))
 }
 
-fn validation(message: &str) -> ApiError {
-    ApiError::bad_request("ValidationException", message)
+fn validation(message: &str) -> ServiceError {
+    ServiceError::bad_request("ValidationException", message)
 }
 
 /// Dispatches `AmazonSSM.<operation>`.
-pub fn handle(app: &App, operation: &str, body: &[u8]) -> Result<Value, ApiError> {
-    if let Some(Fault::Error(code)) = app.controls.on_call("ssm", operation) {
-        return Err(ApiError::injected(&code));
+pub fn handle(app: &App, operation: &str, body: &[u8]) -> Result<Value, ServiceError> {
+    if let Some(Fault::Error(code)) = app.faults.on_call("ssm", operation) {
+        return Err(ServiceError::injected(&code));
     }
     match operation {
         "GetParameter" => get_parameter(app, parse(body)?),
         "PutParameter" => put_parameter(app, parse(body)?),
-        _ => Err(ApiError::bad_request(
+        _ => Err(ServiceError::bad_request(
             "UnknownOperationException",
             format!("The local data API does not implement AmazonSSM.{operation}"),
         )),
@@ -96,14 +93,12 @@ fn arn(app: &App, name: &str) -> String {
     )
 }
 
-fn get_parameter(app: &App, input: GetInput) -> Result<Value, ApiError> {
+fn get_parameter(app: &App, input: GetInput) -> Result<Value, ServiceError> {
     let name = input.name.ok_or_else(|| validation("Name is required"))?;
-    let parameter = app
-        .parameters
-        .lock()
+    let parameter = lock(&app.parameters.by_name)
         .get(&name)
         .cloned()
-        .ok_or_else(|| ApiError::bad_request("ParameterNotFound", ""))?;
+        .ok_or_else(|| ServiceError::bad_request("ParameterNotFound", ""))?;
     Ok(json!({
         "Parameter": {
             "Name": name,
@@ -117,13 +112,13 @@ fn get_parameter(app: &App, input: GetInput) -> Result<Value, ApiError> {
     }))
 }
 
-fn put_parameter(app: &App, input: PutInput) -> Result<Value, ApiError> {
+fn put_parameter(app: &App, input: PutInput) -> Result<Value, ServiceError> {
     let name = input.name.ok_or_else(|| validation("Name is required"))?;
     let value = input.value.ok_or_else(|| validation("Value is required"))?;
-    let mut by_name = app.parameters.lock();
+    let mut by_name = lock(&app.parameters.by_name);
     let version = match by_name.get(&name) {
         Some(_) if !input.overwrite => {
-            return Err(ApiError::bad_request(
+            return Err(ServiceError::bad_request(
                 "ParameterAlreadyExists",
                 "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
             ));

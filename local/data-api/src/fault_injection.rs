@@ -1,11 +1,13 @@
-//! What tests and benchmarks steer through the admin endpoint: an artificial statement duration,
-//! faults for the next N calls of an operation, and call counters.
+//! Fault injection, steered by tests and benchmarks through the admin endpoint: faults for the next N
+//! calls of an operation, an artificial statement duration, and the call counters they assert on.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::lock::lock;
 
 /// How an injected fault shows: an error answer, or (redshift-data ExecuteStatement only) a statement
 /// that is accepted and then ends FAILED or ABORTED.
@@ -25,18 +27,18 @@ pub struct FaultRule {
 }
 
 #[derive(Debug, Default)]
-pub struct Controls {
-    inner: Mutex<ControlState>,
+pub struct FaultInjection {
+    inner: Mutex<InjectionState>,
 }
 
 #[derive(Debug, Default)]
-struct ControlState {
+struct InjectionState {
     statement_duration: Duration,
     faults: Vec<FaultRule>,
     calls: BTreeMap<String, u64>,
 }
 
-impl Controls {
+impl FaultInjection {
     pub fn set_statement_duration(&self, duration: Duration) {
         self.lock().statement_duration = duration;
     }
@@ -82,13 +84,11 @@ impl Controls {
     }
 
     pub fn reset(&self) {
-        *self.lock() = ControlState::default();
+        *self.lock() = InjectionState::default();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, ControlState> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, InjectionState> {
+        lock(&self.inner)
     }
 }
 
@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn a_fault_applies_to_the_next_n_matching_calls_only() {
-        let controls = Controls::default();
+        let controls = FaultInjection::default();
         controls.add_fault(FaultRule {
             service: "redshift-data".into(),
             operation: "ExecuteStatement".into(),

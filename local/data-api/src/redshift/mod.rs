@@ -1,0 +1,168 @@
+//! redshift-data (awsJson1_1): statements run asynchronously on a dedicated PostgreSQL connection each,
+//! with Redshift's status transitions, so CancelStatement can cancel the running query for real.
+//!
+//! `wire` holds the shapes and validation, `statements` the registry, `execution` the running of a
+//! statement; this module dispatches the operations.
+
+mod execution;
+mod statements;
+mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub use statements::Statements;
+use statements::{Status, Submission};
+use wire::{ExecuteInput, IdInput, ListInput, parse, validation};
+
+use crate::error::ServiceError;
+use crate::fault_injection::Fault;
+use crate::server::App;
+
+/// How long CancelStatement waits for the query to stop, so "cancelled" means no longer running.
+const CANCEL_SETTLE: Duration = Duration::from_secs(5);
+
+/// Dispatches `RedshiftData.<operation>`.
+pub async fn handle(app: &Arc<App>, operation: &str, body: &[u8]) -> Result<Value, ServiceError> {
+    let fault = app.faults.on_call("redshift-data", operation);
+    if let Some(Fault::Error(code)) = &fault {
+        return Err(ServiceError::injected(code));
+    }
+    match operation {
+        "ExecuteStatement" => execute_statement(app, parse(body)?, fault).await,
+        "DescribeStatement" => describe_statement(app, parse(body)?).await,
+        "GetStatementResult" => get_statement_result(app, parse(body)?).await,
+        "CancelStatement" => cancel_statement(app, parse(body)?).await,
+        "ListStatements" => list_statements(app, parse(body)?),
+        _ => Err(ServiceError::bad_request(
+            "UnknownOperationException",
+            format!("The local data API does not implement RedshiftData.{operation}"),
+        )),
+    }
+}
+
+async fn execute_statement(
+    app: &Arc<App>,
+    input: ExecuteInput,
+    fault: Option<Fault>,
+) -> Result<Value, ServiceError> {
+    input.validate()?;
+    if let Some(statement) = input
+        .client_token
+        .as_deref()
+        .and_then(|token| app.statements.by_client_token(token))
+    {
+        return Ok(wire::execute_output(&statement, false));
+    }
+    let submission = Submission {
+        query: input.sql.unwrap_or_default(),
+        database: input
+            .database
+            .unwrap_or_else(|| app.config.redshift_database.clone()),
+        workgroup_name: input.workgroup_name,
+        cluster_identifier: input.cluster_identifier,
+        secret_arn: input.secret_arn,
+        db_user: input.db_user,
+        statement_name: input.statement_name,
+        parameters: input.parameters,
+    };
+    let statement = app.statements.admit(submission, input.client_token)?;
+    tokio::spawn(execution::run(app.clone(), statement.clone(), fault));
+
+    let waited = input.wait_time_seconds.is_some_and(|s| s > 0);
+    statement.wait(input.wait_time_seconds).await?;
+    Ok(wire::execute_output(&statement, waited))
+}
+
+async fn describe_statement(app: &Arc<App>, input: IdInput) -> Result<Value, ServiceError> {
+    let statement = app.statements.get(input.id.as_deref())?;
+    statement.wait(input.wait_time_seconds).await?;
+    Ok(wire::describe_output(&statement))
+}
+
+async fn get_statement_result(app: &Arc<App>, input: IdInput) -> Result<Value, ServiceError> {
+    let statement = app.statements.get(input.id.as_deref())?;
+    statement.wait(input.wait_time_seconds).await?;
+    let status = statement.status();
+    if status != Status::Finished {
+        return Err(validation(format!(
+            "Query has not finished. Current status is {}.",
+            status.name()
+        )));
+    }
+    let progress = statement.progress();
+    let result = progress.result.as_ref().ok_or_else(|| {
+        validation("Query does not have result. Please check query status with DescribeStatement.")
+    })?;
+    let offset = match input.next_token.as_deref() {
+        None => 0,
+        Some(token) => token
+            .strip_prefix("page:")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= result.rows.len())
+            .ok_or_else(|| validation("Invalid NextToken."))?,
+    };
+    let end = (offset + app.config.result_page_rows.max(1)).min(result.rows.len());
+    let mut out = json!({
+        "Records": &result.rows[offset..end],
+        "ColumnMetadata": result.columns,
+        "TotalNumRows": result.rows.len(),
+    });
+    if end < result.rows.len() {
+        out["NextToken"] = format!("page:{end}").into();
+    }
+    Ok(out)
+}
+
+async fn cancel_statement(app: &Arc<App>, input: IdInput) -> Result<Value, ServiceError> {
+    let statement = app.statements.get(input.id.as_deref())?;
+    let status = statement.status();
+    if status.is_terminal() {
+        return Err(validation(format!(
+            "Could not cancel a query that is already in {} state with ID: {}",
+            status.name(),
+            statement.id
+        )));
+    }
+    statement.request_cancel();
+    statement.wait_for_end(CANCEL_SETTLE).await;
+    Ok(json!({ "Status": true }))
+}
+
+fn list_statements(app: &Arc<App>, input: ListInput) -> Result<Value, ServiceError> {
+    let offset = match input.next_token.as_deref() {
+        None => 0,
+        Some(token) => token
+            .strip_prefix("list:")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| validation("Invalid NextToken."))?,
+    };
+    let max = input.max_results.unwrap_or(100).clamp(1, 100);
+    let wanted = input.status.filter(|s| s != "ALL");
+    let matching: Vec<_> = app
+        .statements
+        .all()
+        .into_iter()
+        .filter(|s| wanted.as_deref().is_none_or(|w| s.status().name() == w))
+        .filter(|s| {
+            input.statement_name.as_deref().is_none_or(|n| {
+                s.statement_name
+                    .as_deref()
+                    .is_some_and(|name| name.starts_with(n))
+            })
+        })
+        .collect();
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(offset)
+        .take(max)
+        .map(|s| wire::list_item(s))
+        .collect();
+    let mut out = json!({ "Statements": page });
+    if offset + max < matching.len() {
+        out["NextToken"] = format!("list:{}", offset + max).into();
+    }
+    Ok(out)
+}
