@@ -6,6 +6,8 @@
 
 mod access_log;
 pub mod api_keys;
+pub mod api_page;
+pub mod client_contract;
 mod context;
 mod gateway;
 pub mod gateway_response;
@@ -90,6 +92,8 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, StartError> 
         .iter()
         .map(|operation| (operation.method.clone(), operation.resource_path.clone()))
         .collect();
+    let first_key = keys.all().first().map(|key| key.value.as_str());
+    let pages = api_page::router(&config.api.document, first_key);
     let gateway = Gateway::new(
         config.api,
         routes,
@@ -114,7 +118,9 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, StartError> 
         source,
     })?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = server::router(state)
+        .merge(pages)
+        .into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -164,6 +170,7 @@ impl RunningGateway {
                 .iter()
                 .map(|(method, path)| curl_line(&url, key, method, path)),
         );
+        lines.push(api_page::banner_line(&url));
         lines
     }
 

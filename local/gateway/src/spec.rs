@@ -55,6 +55,8 @@ fn invalid(location: &str, problem: impl Into<String>) -> SpecError {
 #[derive(Debug)]
 pub struct ApiDefinition {
     pub operations: Vec<Operation>,
+    /// The document itself, file references inlined: the client contract and API page's source.
+    pub document: Value,
 }
 
 #[derive(Debug)]
@@ -174,7 +176,10 @@ impl ApiDefinition {
                 }
             }
         }
-        Ok(Self { operations })
+        Ok(Self {
+            operations,
+            document: document.clone(),
+        })
     }
 }
 
