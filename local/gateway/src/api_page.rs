@@ -195,6 +195,22 @@ mod tests {
         assert!(script.contains("const scheme = null;"), "{script}");
     }
 
+    #[tokio::test]
+    async fn without_the_installed_files_the_page_says_to_run_bootstrap() {
+        let empty = tempfile::tempdir().unwrap();
+        let state = PageState {
+            contract: Arc::new(contract()),
+            init_script: "".into(),
+            assets_dir: Arc::new(empty.path().to_owned()),
+        };
+        let response = asset(State(state), UrlPath("swagger-ui.css".to_owned())).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("run scripts/bootstrap"));
+    }
+
     #[test]
     fn the_server_url_is_the_host_the_client_used_or_relative() {
         let mut headers = HeaderMap::new();

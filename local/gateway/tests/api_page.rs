@@ -87,15 +87,22 @@ async fn the_page_lists_the_five_operations_and_try_it_out_shows_the_gateways_an
 
     assert_eq!(report["pageStatus"], 200, "{report}");
     assert_eq!(report["pageErrors"], json!([]), "{report}");
+    let mut operations: Vec<&str> = report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    operations.sort_unstable();
     assert_eq!(
-        report["operations"],
-        json!([
-            "POST /redshift_select",
+        operations,
+        [
             "GET /staff",
-            "POST /staff",
             "GET /staff/{id}",
+            "POST /redshift_select",
+            "POST /staff",
             "PUT /staff/{id}"
-        ]),
+        ],
         "{report}"
     );
     let try_it_out = &report["tryItOut"];
@@ -106,10 +113,7 @@ async fn the_page_lists_the_five_operations_and_try_it_out_shows_the_gateways_an
     let curl = try_it_out["curl"].as_str().unwrap();
     assert!(curl.contains(&format!("x-api-key: {API_KEY}")), "{curl}");
     assert!(
-        curl.contains(&format!(
-            "{page_url_base}/staff/0001",
-            page_url_base = gateway.url()
-        )),
+        curl.contains(&format!("{}/staff/0001", gateway.url())),
         "{curl}"
     );
     let call = lambda.only_call();
@@ -177,21 +181,24 @@ async fn written_contract(directory: &Path) -> PathBuf {
 }
 
 #[tokio::test]
-async fn the_written_contract_is_the_served_one_and_valid_openapi_3_0() {
+async fn the_written_contract_is_the_served_one() {
     let directory = tempfile::tempdir().unwrap();
     let file = written_contract(directory.path()).await;
     let written: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
 
     let (gateway, _lambda) = gateway_answering(Answer::Success(staff_0001())).await;
-    let mut served: Value = reqwest::get(format!("{}/_local/openapi.json", gateway.url()))
+    let mut served = send_with(&gateway, "GET", "/_local/openapi.json", &[], None)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
+    assert_eq!(served["servers"], json!([{"url": gateway.url()}]));
     served["servers"] = json!([{"url": "http://127.0.0.1:3000"}]);
     assert_eq!(written, served);
+}
 
+#[tokio::test]
+async fn the_client_contract_is_valid_openapi_3_0() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = written_contract(directory.path()).await;
     let report: Value =
         serde_json::from_str(&node(&["validate-openapi.mjs", file.to_str().unwrap()]).await)
             .unwrap();
