@@ -27,9 +27,11 @@ pub const PAGE_PATH: &str = "/_local/docs";
 pub const CONTRACT_PATH: &str = "/_local/openapi.json";
 
 /// swagger-ui-dist's files the page loads, with their content types.
-const ASSETS: [(&str, &str); 2] = [
+const ASSETS: [(&str, &str); 3] = [
     ("swagger-ui.css", "text/css; charset=utf-8"),
     ("swagger-ui-bundle.js", "text/javascript; charset=utf-8"),
+    // Named by the page, so the browser does not ask the API for /favicon.ico (a 403 there).
+    ("favicon-32x32.png", "image/png"),
 ];
 
 const NOT_INSTALLED: &str = "The API page's files (swagger-ui-dist) are not installed: run \
@@ -78,6 +80,7 @@ async fn page() -> Response {
 <meta charset="utf-8">
 <title>API page (local gateway)</title>
 <link rel="stylesheet" href="{PAGE_PATH}/swagger-ui.css">
+<link rel="icon" type="image/png" href="{PAGE_PATH}/favicon-32x32.png">
 </head>
 <body>
 <div id="swagger-ui"></div>

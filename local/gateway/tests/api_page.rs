@@ -87,6 +87,7 @@ async fn the_page_lists_the_five_operations_and_try_it_out_shows_the_gateways_an
 
     assert_eq!(report["pageStatus"], 200, "{report}");
     assert_eq!(report["pageErrors"], json!([]), "{report}");
+    assert_eq!(report["failedRequests"], json!([]), "{report}");
     let mut operations: Vec<&str> = report["operations"]
         .as_array()
         .unwrap()

@@ -18,6 +18,12 @@ try {
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   const pageErrors = [];
   page.on("pageerror", (error) => pageErrors.push(String(error)));
+  // Every request the page made that failed or was refused (an asset missing, a wrong path).
+  const failedRequests = [];
+  page.on("requestfailed", (request) => failedRequests.push(`${request.url()} failed`));
+  page.on("response", (answer) => {
+    if (answer.status() >= 400) failedRequests.push(`${answer.url()} ${answer.status()}`);
+  });
 
   const response = await page.goto(pageUrl);
   await page.locator(".opblock").first().waitFor();
@@ -44,7 +50,13 @@ try {
   const curl = await operation.locator(".curl-command").innerText();
 
   console.log(
-    JSON.stringify({ pageStatus: response.status(), operations, tryItOut: { status, body, curl }, pageErrors }),
+    JSON.stringify({
+      pageStatus: response.status(),
+      operations,
+      tryItOut: { status, body, curl },
+      pageErrors,
+      failedRequests,
+    }),
   );
 } finally {
   await browser.close();
