@@ -29,6 +29,9 @@ use crate::jsonpath;
 use crate::limits::Limits;
 use crate::value::{BoundedString, Budget, CallError, HostObject, TooDeep, TooLong, Value};
 
+/// Most values `$context` may hold when read back after a render.
+const MAX_CONTEXT_NODES: usize = 100_000;
+
 /// What API Gateway exposes to a mapping template.
 pub struct MappingInput<'a> {
     /// Raw request body, or the Lambda result for response templates.
@@ -49,6 +52,18 @@ pub struct RenderOptions {
     pub nulls: Option<NullRendering>,
 }
 
+/// What a render produced: the body, and `$context` as the template left it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub body: String,
+    /// `$context` after the template ran: what it stored in `requestOverride` (`header`,
+    /// `querystring`, `path`) and `responseOverride` (`status`, `header`) is here. AWS carries
+    /// these from the request template to the response template (AWS-validated recording
+    /// `test_integration_mock_with_response_override_in_request_template`), so pass this value
+    /// as the next render's `MappingInput::context`.
+    pub context: serde_json::Value,
+}
+
 /// Renders `template` as API Gateway would, with the default limits.
 pub fn render(template: &Template, input: &MappingInput<'_>) -> Result<String, VtlError> {
     render_with(template, input, &RenderOptions::default())
@@ -60,27 +75,68 @@ pub fn render_with(
     input: &MappingInput<'_>,
     options: &RenderOptions,
 ) -> Result<String, VtlError> {
+    render_with_context(template, input, options).map(|rendered| rendered.body)
+}
+
+/// [`render_with`], also returning `$context` as the template left it (for the overrides).
+pub fn render_with_context(
+    template: &Template,
+    input: &MappingInput<'_>,
+    options: &RenderOptions,
+) -> Result<Rendered, VtlError> {
     let start = Pos { line: 1, column: 1 };
     let too_deep = |TooDeep| VtlError::new(start, ErrorKind::Limit, "$context nests too deep");
+    let context = Value::from_json_opaque(&with_override_maps(input.context)).map_err(too_deep)?;
     let mut vars = HashMap::new();
     vars.insert(
         "input".to_string(),
-        Value::Object(Rc::new(InputObject::new(input).map_err(too_deep)?)),
+        Value::Object(Rc::new(InputObject::new(input))),
     );
     vars.insert("util".to_string(), Value::Object(Rc::new(UtilObject)));
-    vars.insert(
-        "context".to_string(),
-        Value::from_json(input.context).map_err(too_deep)?,
-    );
+    vars.insert("context".to_string(), context.clone());
     vars.insert(
         "stageVariables".to_string(),
-        string_map(input.stage_variables).map_err(too_deep)?,
+        string_map(input.stage_variables),
     );
     let nulls = options.nulls.unwrap_or(NullRendering::Empty);
-    Renderer::new(vars, &options.limits, nulls).render(template.nodes())
+    let body = Renderer::new(vars, &options.limits, nulls)
+        .null_equals_empty_string()
+        .render(template.nodes())?;
+    let context = context.to_json(MAX_CONTEXT_NODES).map_err(|_| {
+        VtlError::new(
+            start,
+            ErrorKind::Limit,
+            "$context grew too large to read back",
+        )
+    })?;
+    Ok(Rendered { body, context })
 }
 
-fn string_map(map: &BTreeMap<String, String>) -> Result<Value, TooDeep> {
+/// `$context` with the override maps a template writes into: `requestOverride` with `path`,
+/// `header`, `querystring`, and `responseOverride` with `header`, each empty unless given (the
+/// keys AWS shows, recording `test_sqs_amz_json_protocol`).
+fn with_override_maps(context: &serde_json::Value) -> serde_json::Value {
+    let mut context = context.clone();
+    if let Some(object) = context.as_object_mut() {
+        for (name, keys) in [
+            ("requestOverride", &["path", "header", "querystring"][..]),
+            ("responseOverride", &["header"][..]),
+        ] {
+            let entry = object
+                .entry(name)
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let Some(map) = entry.as_object_mut() {
+                for key in keys {
+                    map.entry(*key)
+                        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                }
+            }
+        }
+    }
+    context
+}
+
+fn string_map(map: &BTreeMap<String, String>) -> Value {
     Value::map(
         map.iter()
             .map(|(k, v)| (k.clone(), Value::str(v)))
@@ -91,7 +147,7 @@ fn string_map(map: &BTreeMap<String, String>) -> Result<Value, TooDeep> {
 /// `$input`.
 struct InputObject {
     body: Rc<str>,
-    document: OnceCell<Result<Value, String>>,
+    document: OnceCell<Result<jsonpath::Document, String>>,
     /// `{path: {...}, querystring: {...}, header: {...}}`.
     params: Value,
     /// Lookup order of `$input.params('x')`, headers last and case-insensitive.
@@ -101,28 +157,28 @@ struct InputObject {
 }
 
 impl InputObject {
-    fn new(input: &MappingInput<'_>) -> Result<Self, TooDeep> {
+    fn new(input: &MappingInput<'_>) -> Self {
         let mut params = IndexMap::new();
-        params.insert("path".to_string(), string_map(input.path)?);
-        params.insert("querystring".to_string(), string_map(input.querystring)?);
-        params.insert("header".to_string(), string_map(input.header)?);
+        params.insert("path".to_string(), string_map(input.path));
+        params.insert("querystring".to_string(), string_map(input.querystring));
+        params.insert("header".to_string(), string_map(input.header));
         let pairs = |m: &BTreeMap<String, String>| {
             m.iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect::<Vec<_>>()
         };
-        Ok(Self {
+        Self {
             body: Rc::from(input.body),
             document: OnceCell::new(),
-            params: Value::map(params)?,
+            params: Value::map(params),
             path: pairs(input.path),
             querystring: pairs(input.querystring),
             header: pairs(input.header),
-        })
+        }
     }
 
     /// The body as JSON, parsed once; an empty body reads as `{}`.
-    fn document(&self) -> Result<&Value, CallError> {
+    fn document(&self) -> Result<&jsonpath::Document, CallError> {
         self.document
             .get_or_init(|| {
                 let text = if self.body.trim().is_empty() {
@@ -130,7 +186,7 @@ impl InputObject {
                 } else {
                     &self.body
                 };
-                Value::parse_json(text).map_err(|e| e.to_string())
+                jsonpath::Document::parse(text).map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(|message| CallError {

@@ -24,7 +24,8 @@ pub(crate) enum Node {
         body: Vec<Node>,
         pos: Pos,
     },
-    Break,
+    /// `#break`, or `#break($scope)` to stop an enclosing `#foreach` (`$foreach.parent`).
+    Break(Option<Expr>),
 }
 
 /// `$root.segment...`, `$!root...` or `${root...}`.
@@ -68,7 +69,9 @@ pub(crate) enum ExprKind {
     Map(Vec<(Expr, Expr)>),
     Range(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
-    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `first op1 e1 op2 e2 ...` of one precedence level, evaluated left to right. Kept flat so
+    /// that a chain of thousands of terms evaluates without recursing once per operator.
+    Chain(Box<Expr>, Vec<(BinaryOp, Pos, Expr)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

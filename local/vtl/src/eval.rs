@@ -3,7 +3,8 @@
 //! - One flat variable scope per render, as Velocity's context; `#foreach` restores its loop
 //!   variable, `$foreach`, `$velocityCount` and `$velocityHasNext` afterwards.
 //! - `#set` with a null right-hand side leaves the target unchanged (1.7 default
-//!   `directive.set.null.allowed = false`). `#set($map.key = v)` stores into a copy of the map.
+//!   `directive.set.null.allowed = false`). `#set($a.key = v)` and `#set($a[k] = v)` store into
+//!   the map or list itself (`put` / `set`), seen by every reference to it.
 //! - `#foreach` over a map iterates its values; over anything not a list or map does nothing.
 //! - `==` compares numbers numerically, same types with `equals`, other types by `toString()`;
 //!   `<`/`>` on non-numbers are false; arithmetic on non-numbers, and division by zero, is null;
@@ -20,7 +21,7 @@ use crate::error::{ErrorKind, Pos, VtlError};
 use crate::limits::Limits;
 use crate::methods;
 use crate::value::{
-    BoundedString, Budget, CallError, Exhausted, HostObject, TooDeep, TooLong, Value,
+    BoundedString, Budget, CallError, Exhausted, HostObject, TooLong, Value, WriteError,
 };
 
 type Result<T> = std::result::Result<T, VtlError>;
@@ -37,7 +38,8 @@ pub enum NullRendering {
 
 enum Flow {
     Continue,
-    Break,
+    /// Stop loops up to the one whose scope id is given (`None`: the innermost).
+    Break(Option<u64>),
 }
 
 pub(crate) struct Renderer<'l> {
@@ -50,6 +52,10 @@ pub(crate) struct Renderer<'l> {
     at: Pos,
     /// How many interpolated strings are being rendered (then `out` is the string's buffer).
     string_depth: usize,
+    /// API Gateway's rule: a null reference `==` the empty string.
+    null_equals_empty_string: bool,
+    /// Identifies each `#foreach` pass's `$foreach`, for `#break($foreach.parent)`.
+    next_scope_id: u64,
 }
 
 fn limit(pos: Pos, message: impl Into<String>) -> VtlError {
@@ -66,7 +72,17 @@ impl<'l> Renderer<'l> {
             nulls,
             at: Pos { line: 1, column: 1 },
             string_depth: 0,
+            null_equals_empty_string: false,
+            next_scope_id: 0,
         }
+    }
+
+    /// Makes a null reference compare equal to `""`, as API Gateway does (AWS-validated
+    /// recording `test_input_path_template_formatting`: for a missing path, `$result == ""`
+    /// and `$result == $null` are both true). Velocity 1.7 says false.
+    pub fn null_equals_empty_string(mut self) -> Self {
+        self.null_equals_empty_string = true;
+        self
     }
 
     pub fn render(mut self, nodes: &[Node]) -> Result<String> {
@@ -100,8 +116,8 @@ impl<'l> Renderer<'l> {
 
     fn nodes(&mut self, nodes: &[Node]) -> Result<Flow> {
         for node in nodes {
-            if let Flow::Break = self.node(node)? {
-                return Ok(Flow::Break);
+            if let Flow::Break(scope) = self.node(node)? {
+                return Ok(Flow::Break(scope));
             }
         }
         Ok(Flow::Continue)
@@ -118,7 +134,7 @@ impl<'l> Renderer<'l> {
             Node::Set { target, value } => {
                 self.at = target.pos;
                 let value = self.eval(value)?;
-                self.assign(target, value);
+                self.assign(target, value)?;
             }
             Node::If {
                 branches,
@@ -140,9 +156,19 @@ impl<'l> Renderer<'l> {
                 pos,
             } => {
                 self.at = *pos;
-                self.foreach(variable, iterable, body, *pos)?;
+                if let Some(flow) = self.foreach(variable, iterable, body, *pos)? {
+                    return Ok(flow);
+                }
             }
-            Node::Break => return Ok(Flow::Break),
+            Node::Break(None) => return Ok(Flow::Break(None)),
+            Node::Break(Some(scope)) => {
+                // Velocity 1.7 wants a scope; anything else breaks the innermost loop (inferred).
+                let scope = match self.eval(scope)? {
+                    Value::Object(object) => object.scope_id(),
+                    _ => None,
+                };
+                return Ok(Flow::Break(scope));
+            }
         }
         Ok(Flow::Continue)
     }
@@ -166,32 +192,51 @@ impl<'l> Renderer<'l> {
         }
         value
             .write_java(&mut self.out)
-            .map_err(|TooLong| self.output_too_long())
+            .map_err(|e| self.write_error(e))
     }
 
-    fn assign(&mut self, target: &Reference, value: Value) {
+    fn write_error(&self, error: WriteError) -> VtlError {
+        match error {
+            WriteError::TooLong => self.output_too_long(),
+            WriteError::TooDeep => too_deep(self.at),
+        }
+    }
+
+    /// `#set($a = v)`, `#set($a.b.key = v)`, `#set($a.b[k] = v)`: the last segment is stored
+    /// into the value the others lead to. A null `v`, or a path through null, changes nothing.
+    fn assign(&mut self, target: &Reference, value: Value) -> Result<()> {
         if value.is_null() {
-            return;
+            return Ok(());
         }
-        let mut path = Vec::with_capacity(target.segments.len());
-        for segment in &target.segments {
-            match segment {
-                Segment::Property(name) => path.push(name.as_str()),
-                // Velocity would call a setter; there is none on these values.
-                Segment::Method { .. } | Segment::Index(_) => return,
-            }
+        let Some((last, path)) = target.segments.split_last() else {
+            self.vars.insert(target.root.clone(), value);
+            return Ok(());
+        };
+        let receiver = self.follow(target, path)?;
+        if receiver.is_null() {
+            return Ok(());
         }
-        let current = self.vars.get(&target.root).cloned().unwrap_or(Value::Null);
-        if let Some(updated) = store(current, &path, value) {
-            self.vars.insert(target.root.clone(), updated);
-        }
+        let key = match last {
+            Segment::Property(name) => Value::str(name),
+            Segment::Index(index) => self.eval(index)?,
+            // `#set($a.b() = v)` does not parse in Velocity; nothing to store into.
+            Segment::Method { .. } => return Ok(()),
+        };
+        methods::store(&receiver, &key, value, &self.budget).map_err(|e| call_error(target.pos, e))
     }
 
-    fn foreach(&mut self, variable: &str, iterable: &Expr, body: &[Node], pos: Pos) -> Result<()> {
+    /// Runs a loop; returns the break to pass on when `#break` named an outer loop.
+    fn foreach(
+        &mut self,
+        variable: &str,
+        iterable: &Expr,
+        body: &[Node],
+        pos: Pos,
+    ) -> Result<Option<Flow>> {
         let items: Vec<Value> = match self.eval(iterable)? {
-            Value::List(list) => list.items.clone(),
-            Value::Map(map) => map.entries.values().cloned().collect(),
-            _ => return Ok(()),
+            Value::List(list) => list.items.borrow().clone(),
+            Value::Map(map) => map.entries.borrow().values().cloned().collect(),
+            _ => return Ok(None),
         };
         if items.len() > self.limits.max_loop_iterations {
             return Err(limit(
@@ -210,13 +255,16 @@ impl<'l> Renderer<'l> {
                 .collect();
         let parent = saved[1].1.clone();
         let count = items.len();
-        let mut result = Ok(());
+        let id = self.next_scope_id;
+        self.next_scope_id += 1;
+        let mut result = Ok(None);
         for (index, item) in items.into_iter().enumerate() {
             if let Err(e) = self.spend(1, pos) {
                 result = Err(e);
                 break;
             }
             let scope = ForeachScope {
+                id,
                 index,
                 count,
                 parent: parent.clone(),
@@ -227,7 +275,12 @@ impl<'l> Renderer<'l> {
             self.set_var("velocityHasNext", Value::Bool(index + 1 < count));
             match self.nodes(body) {
                 Ok(Flow::Continue) => {}
-                Ok(Flow::Break) => break,
+                Ok(Flow::Break(None)) => break,
+                Ok(Flow::Break(Some(target))) if target == id => break,
+                Ok(Flow::Break(outer)) => {
+                    result = Ok(Some(Flow::Break(outer)));
+                    break;
+                }
                 Err(e) => {
                     result = Err(e);
                     break;
@@ -254,12 +307,17 @@ impl<'l> Renderer<'l> {
     }
 
     fn eval_reference(&mut self, reference: &Reference) -> Result<Value> {
+        self.follow(reference, &reference.segments)
+    }
+
+    /// The value of `reference`'s root followed through `segments`.
+    fn follow(&mut self, reference: &Reference, segments: &[Segment]) -> Result<Value> {
         let mut value = self
             .vars
             .get(&reference.root)
             .cloned()
             .unwrap_or(Value::Null);
-        for segment in &reference.segments {
+        for segment in segments {
             if value.is_null() {
                 return Ok(Value::Null);
             }
@@ -301,7 +359,7 @@ impl<'l> Renderer<'l> {
                     .iter()
                     .map(|item| self.eval(item))
                     .collect::<Result<Vec<_>>>()?;
-                Value::list(items).map_err(|TooDeep| too_deep(pos))?
+                Value::list(items)
             }
             ExprKind::Map(entries) => {
                 let mut map = IndexMap::with_capacity(entries.len());
@@ -311,14 +369,14 @@ impl<'l> Renderer<'l> {
                     let value = self.eval(value)?;
                     map.insert(key, value);
                 }
-                Value::map(map).map_err(|TooDeep| too_deep(pos))?
+                Value::map(map)
             }
             ExprKind::Range(first, last) => {
                 let (first, last) = (self.eval(first)?, self.eval(last)?);
                 self.range(&first, &last, pos)?
             }
             ExprKind::Not(operand) => Value::Bool(!self.eval(operand)?.is_truthy()),
-            ExprKind::Binary(op, left, right) => self.binary(*op, left, right, pos)?,
+            ExprKind::Chain(first, rest) => self.chain(first, rest)?,
         })
     }
 
@@ -341,7 +399,10 @@ impl<'l> Renderer<'l> {
     fn java_string(&self, value: &Value, pos: Pos) -> Result<String> {
         value
             .to_java_string(self.limits.max_string_bytes)
-            .map_err(|TooLong| string_too_long(pos, self.limits.max_string_bytes))
+            .map_err(|e| match e {
+                WriteError::TooLong => string_too_long(pos, self.limits.max_string_bytes),
+                WriteError::TooDeep => too_deep(pos),
+            })
     }
 
     fn range(&self, first: &Value, last: &Value, pos: Pos) -> Result<Value> {
@@ -365,22 +426,40 @@ impl<'l> Renderer<'l> {
         } else {
             (last..=first).rev().map(Value::Int).collect()
         };
-        Value::list(items).map_err(|TooDeep| too_deep(pos))
+        Ok(Value::list(items))
     }
 
-    fn binary(&mut self, op: BinaryOp, left: &Expr, right: &Expr, pos: Pos) -> Result<Value> {
+    /// A flat operator chain, folded left to right (Velocity's operators are left-associative).
+    fn chain(&mut self, first: &Expr, rest: &[(BinaryOp, Pos, Expr)]) -> Result<Value> {
+        let mut value = self.eval(first)?;
+        let mut left = Some(first);
+        for (op, pos, right) in rest {
+            value = self.binary(*op, *pos, value, left, right)?;
+            left = None;
+        }
+        Ok(value)
+    }
+
+    /// `a op right`; `left` is `a`'s expression when it is the chain's first term (a null
+    /// reference concatenates as its source text).
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        pos: Pos,
+        a: Value,
+        left: Option<&Expr>,
+        right: &Expr,
+    ) -> Result<Value> {
         match op {
             BinaryOp::Or => {
-                let result = self.eval(left)?.is_truthy() || self.eval(right)?.is_truthy();
-                return Ok(Value::Bool(result));
+                return Ok(Value::Bool(a.is_truthy() || self.eval(right)?.is_truthy()));
             }
             BinaryOp::And => {
-                let result = self.eval(left)?.is_truthy() && self.eval(right)?.is_truthy();
-                return Ok(Value::Bool(result));
+                return Ok(Value::Bool(a.is_truthy() && self.eval(right)?.is_truthy()));
             }
             _ => {}
         }
-        let (a, b) = (self.eval(left)?, self.eval(right)?);
+        let b = self.eval(right)?;
         Ok(match op {
             BinaryOp::Eq => Value::Bool(self.velocity_equals(&a, &b, pos)?),
             BinaryOp::Ne => Value::Bool(!self.velocity_equals(&a, &b, pos)?),
@@ -397,7 +476,7 @@ impl<'l> Renderer<'l> {
             }
             BinaryOp::Add if matches!(a, Value::Str(_)) || matches!(b, Value::Str(_)) => {
                 let left_text = self.operand_text(&a, left, pos)?;
-                let right_text = self.operand_text(&b, right, pos)?;
+                let right_text = self.operand_text(&b, Some(right), pos)?;
                 if left_text.len() + right_text.len() > self.limits.max_string_bytes {
                     return Err(string_too_long(pos, self.limits.max_string_bytes));
                 }
@@ -410,9 +489,9 @@ impl<'l> Renderer<'l> {
     }
 
     /// A concatenation operand: its `toString()`, or its source text when null.
-    fn operand_text(&self, value: &Value, expr: &Expr, pos: Pos) -> Result<String> {
-        match (value, &expr.kind) {
-            (Value::Null, ExprKind::Reference(reference)) => Ok(reference.source.clone()),
+    fn operand_text(&self, value: &Value, expr: Option<&Expr>, pos: Pos) -> Result<String> {
+        match (value, expr.map(|e| &e.kind)) {
+            (Value::Null, Some(ExprKind::Reference(reference))) => Ok(reference.source.clone()),
             _ => self.java_string(value, pos),
         }
     }
@@ -423,6 +502,9 @@ impl<'l> Renderer<'l> {
         }
         match (a, b) {
             (Value::Null, Value::Null) => Ok(true),
+            (Value::Null, Value::Str(s)) | (Value::Str(s), Value::Null) => {
+                Ok(self.null_equals_empty_string && s.is_empty())
+            }
             (Value::Null, _) | (_, Value::Null) => Ok(false),
             _ if std::mem::discriminant(a) == std::mem::discriminant(b) => {
                 methods::java_equals(a, b, &self.budget).map_err(|e| call_error(pos, e))
@@ -434,6 +516,7 @@ impl<'l> Renderer<'l> {
 
 /// `$foreach`: Velocity 1.7's `ForeachScope` (index, count, hasNext, first, last, parent).
 struct ForeachScope {
+    id: u64,
     index: usize,
     count: usize,
     parent: Option<Value>,
@@ -442,6 +525,10 @@ struct ForeachScope {
 impl HostObject for ForeachScope {
     fn name(&self) -> &'static str {
         "$foreach"
+    }
+
+    fn scope_id(&self) -> Option<u64> {
+        Some(self.id)
     }
 
     fn call(
@@ -463,21 +550,6 @@ impl HostObject for ForeachScope {
             _ => None,
         })
     }
-}
-
-/// Stores `value` at `path` inside `current` (a map), returning the updated copy.
-fn store(current: Value, path: &[&str], value: Value) -> Option<Value> {
-    let Some((first, rest)) = path.split_first() else {
-        return Some(value);
-    };
-    let Value::Map(map) = current else {
-        return None;
-    };
-    let mut entries = map.entries.clone();
-    let inner = entries.get(*first).cloned().unwrap_or(Value::Null);
-    let updated = store(inner, rest, value)?;
-    entries.insert((*first).to_string(), updated);
-    Value::map(entries).ok()
 }
 
 fn numeric_compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {

@@ -1,11 +1,13 @@
 //! Java methods on built-in values (String, List, Map, Map.Entry, numbers), as Velocity's
 //! introspection would find them. `Ok(None)` means "no such method": Velocity then yields null.
-//! Mutating methods (`add`, `put`, `remove`) are not offered: values are immutable here.
+//! Lists and maps are shared and mutable as in Java, so the mutators templates use (`Map.put`,
+//! `putAll`, `remove`, `List.add`, `set`, `remove`) change the value seen by every reference to it.
 
-use indexmap::IndexMap;
+use std::rc::Rc;
 
 use crate::java;
-use crate::value::{Budget, CallError, Value};
+use crate::limits::MAX_VALUE_DEPTH;
+use crate::value::{Budget, CallError, List, Map, Value};
 
 type CallResult = Result<Option<Value>, CallError>;
 
@@ -21,8 +23,8 @@ pub(crate) fn call(receiver: &Value, name: &str, args: &[Value], budget: &Budget
     }
     match receiver {
         Value::Str(s) => string_method(s, name, args, budget),
-        Value::List(list) => list_method(&list.items, name, args, budget),
-        Value::Map(map) => map_method(&map.entries, name, args, budget),
+        Value::List(list) => list_method(receiver, list, name, args, budget),
+        Value::Map(map) => map_method(receiver, map, name, args, budget),
         Value::Entry(entry) => Ok(match (name, args) {
             ("getKey", []) => Some(Value::Str(entry.0.clone())),
             ("getValue", []) => Some(entry.1.clone()),
@@ -50,7 +52,13 @@ pub(crate) fn call(receiver: &Value, name: &str, args: &[Value], budget: &Budget
 /// A property `$a.name`: a map key, else the getter `getName()` or `isName()`.
 pub(crate) fn property(receiver: &Value, name: &str, budget: &Budget) -> CallResult {
     if let Value::Map(map) = receiver {
-        return Ok(Some(map.entries.get(name).cloned().unwrap_or(Value::Null)));
+        return Ok(Some(
+            map.entries
+                .borrow()
+                .get(name)
+                .cloned()
+                .unwrap_or(Value::Null),
+        ));
     }
     let mut capitalized = String::with_capacity(name.len() + 3);
     let mut chars = name.chars();
@@ -68,24 +76,68 @@ pub(crate) fn property(receiver: &Value, name: &str, budget: &Budget) -> CallRes
 pub(crate) fn index(receiver: &Value, index: &Value, budget: &Budget) -> Option<Value> {
     match (receiver, index) {
         (Value::List(list), Value::Int(i)) => {
-            let len = list.items.len() as i64;
-            let position = if *i < 0 { len + i } else { *i };
-            usize::try_from(position)
-                .ok()
-                .and_then(|p| list.items.get(p).cloned())
+            let items = list.items.borrow();
+            list_position(items.len(), *i).map(|p| items[p].clone())
         }
         (Value::Map(map), key) => {
             let key = key.to_java_string(budget.max_string_bytes).ok()?;
-            Some(map.entries.get(&key).cloned().unwrap_or(Value::Null))
+            Some(
+                map.entries
+                    .borrow()
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            )
         }
         _ => None,
     }
 }
 
+/// A list index as Velocity 1.7 reads `$a[i]` (negative counts from the end), if in range.
+pub(crate) fn list_position(len: usize, i: i64) -> Option<usize> {
+    let position = if i < 0 { len as i64 + i } else { i };
+    usize::try_from(position).ok().filter(|&p| p < len)
+}
+
+/// `#set($a[index] = value)` / `#set($a.key = value)`: `Map.put` or `List.set`, as Velocity.
+/// A receiver that is neither (or a list index out of range, where Java throws) is an error.
+pub(crate) fn store(
+    receiver: &Value,
+    key: &Value,
+    value: Value,
+    budget: &Budget,
+) -> Result<(), CallError> {
+    match receiver {
+        Value::Map(_) => call(receiver, "put", &[key.clone(), value], budget).map(drop),
+        Value::List(_) => match key {
+            Value::Int(_) => call(receiver, "set", &[key.clone(), value], budget).map(drop),
+            _ => Err(CallError::runtime("a list index must be an integer")),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// Refuses to store `value` inside `container` when that would make a cycle.
+fn check_insert(container: &Value, value: &Value, budget: &Budget) -> Result<(), CallError> {
+    if value.reaches(container, budget)? {
+        return Err(CallError::runtime(
+            "a list or map cannot be stored inside itself",
+        ));
+    }
+    Ok(())
+}
+
 /// Java's `equals`: same type and same content (an `Integer` never equals a `Double`).
 /// Each element visited costs a step, so comparing huge shared structures cannot hang.
 pub(crate) fn java_equals(a: &Value, b: &Value, budget: &Budget) -> Result<bool, CallError> {
+    equals_at(a, b, budget, 0)
+}
+
+fn equals_at(a: &Value, b: &Value, budget: &Budget, depth: usize) -> Result<bool, CallError> {
     budget.spend(1)?;
+    if depth > MAX_VALUE_DEPTH {
+        return Err(crate::value::TooDeep.into());
+    }
     Ok(match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -93,32 +145,34 @@ pub(crate) fn java_equals(a: &Value, b: &Value, budget: &Budget) -> Result<bool,
         (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
         (Value::Str(x), Value::Str(y)) => x == y,
         (Value::List(x), Value::List(y)) => {
-            if x.items.len() != y.items.len() {
+            let (x, y) = (x.items.borrow(), y.items.borrow());
+            if x.len() != y.len() {
                 return Ok(false);
             }
-            for (a, b) in x.items.iter().zip(&y.items) {
-                if !java_equals(a, b, budget)? {
+            for (a, b) in x.iter().zip(y.iter()) {
+                if !equals_at(a, b, budget, depth + 1)? {
                     return Ok(false);
                 }
             }
             true
         }
         (Value::Map(x), Value::Map(y)) => {
-            if x.entries.len() != y.entries.len() {
+            let (x, y) = (x.entries.borrow(), y.entries.borrow());
+            if x.len() != y.len() {
                 return Ok(false);
             }
-            for (k, v) in &x.entries {
-                match y.entries.get(k) {
-                    Some(w) if java_equals(v, w, budget)? => {}
+            for (k, v) in x.iter() {
+                match y.get(k) {
+                    Some(w) if equals_at(v, w, budget, depth + 1)? => {}
                     _ => return Ok(false),
                 }
             }
             true
         }
-        (Value::Entry(x), Value::Entry(y)) => x.0 == y.0 && java_equals(&x.1, &y.1, budget)?,
-        (Value::Object(x), Value::Object(y)) => {
-            std::ptr::addr_eq(std::rc::Rc::as_ptr(x), std::rc::Rc::as_ptr(y))
+        (Value::Entry(x), Value::Entry(y)) => {
+            x.0 == y.0 && equals_at(&x.1, &y.1, budget, depth + 1)?
         }
+        (Value::Object(x), Value::Object(y)) => std::ptr::addr_eq(Rc::as_ptr(x), Rc::as_ptr(y)),
         _ => false,
     })
 }
@@ -224,7 +278,7 @@ fn string_method(s: &str, name: &str, args: &[Value], budget: &Budget) -> CallRe
                 (Some(pattern), Some(limit)) => {
                     let regex = java::compile_regex(pattern).map_err(CallError::runtime)?;
                     let parts = java::split(s, &regex, limit);
-                    Some(Value::list(parts.iter().map(|p| Value::str(p)).collect())?)
+                    Some(Value::list(parts.iter().map(|p| Value::str(p)).collect()))
                 }
                 _ => None,
             }
@@ -273,62 +327,151 @@ fn substring(s: &str, begin: i64, end: i64) -> CallResult {
     Ok(Some(Value::str(&s[from..to])))
 }
 
-fn list_method(items: &[Value], name: &str, args: &[Value], budget: &Budget) -> CallResult {
+fn list_method(
+    receiver: &Value,
+    list: &List,
+    name: &str,
+    args: &[Value],
+    budget: &Budget,
+) -> CallResult {
+    let out_of_bounds = |i: i64, len: usize| {
+        CallError::runtime(format!("Index {i} out of bounds for length {len}"))
+    };
+    let len = list.items.borrow().len();
+    // Java's List.get/set/remove(int)/add(int, x): 0 <= i < len (add: <= len), else it throws.
+    let checked = |i: i64, max: usize| {
+        usize::try_from(i)
+            .ok()
+            .filter(|&p| p < max)
+            .ok_or_else(|| out_of_bounds(i, len))
+    };
     Ok(match (name, args) {
-        ("size", []) => Some(Value::Int(items.len() as i64)),
-        ("isEmpty", []) => Some(Value::Bool(items.is_empty())),
-        ("contains", [x]) => Some(Value::Bool(position(items, x, budget)?.is_some())),
-        ("indexOf", [x]) => Some(Value::Int(
-            position(items, x, budget)?.map_or(-1, |p| p as i64),
+        ("size", []) => Some(Value::Int(len as i64)),
+        ("isEmpty", []) => Some(Value::Bool(len == 0)),
+        ("contains", [x]) => Some(Value::Bool(
+            position(&list.items.borrow(), x, budget)?.is_some(),
         )),
-        ("get", [Value::Int(i)]) => match usize::try_from(*i).ok().and_then(|i| items.get(i)) {
-            Some(item) => Some(item.clone()),
-            None => {
-                return Err(CallError::runtime(format!(
-                    "Index {i} out of bounds for length {}",
-                    items.len()
-                )));
+        ("indexOf", [x]) => Some(Value::Int(
+            position(&list.items.borrow(), x, budget)?.map_or(-1, |p| p as i64),
+        )),
+        ("get", [Value::Int(i)]) => Some(list.items.borrow()[checked(*i, len)?].clone()),
+        ("add", [x]) => {
+            check_insert(receiver, x, budget)?;
+            list.items.borrow_mut().push(x.clone());
+            Some(Value::Bool(true))
+        }
+        ("add", [Value::Int(i), x]) => {
+            let at = checked(*i, len + 1)?;
+            check_insert(receiver, x, budget)?;
+            list.items.borrow_mut().insert(at, x.clone());
+            Some(Value::Null)
+        }
+        ("addAll", [Value::List(other)]) => {
+            let items: Vec<Value> = other.items.borrow().clone();
+            for item in &items {
+                check_insert(receiver, item, budget)?;
             }
-        },
+            list.items.borrow_mut().extend(items.iter().cloned());
+            Some(Value::Bool(!items.is_empty()))
+        }
+        ("set", [Value::Int(i), x]) => {
+            let at = checked(*i, len)?;
+            check_insert(receiver, x, budget)?;
+            Some(std::mem::replace(
+                &mut list.items.borrow_mut()[at],
+                x.clone(),
+            ))
+        }
+        // Java picks remove(int) for an integer argument, remove(Object) otherwise.
+        ("remove", [Value::Int(i)]) => Some(list.items.borrow_mut().remove(checked(*i, len)?)),
+        ("remove", [x]) => {
+            let found = position(&list.items.borrow(), x, budget)?;
+            if let Some(at) = found {
+                list.items.borrow_mut().remove(at);
+            }
+            Some(Value::Bool(found.is_some()))
+        }
+        ("clear", []) => {
+            let removed = std::mem::take(&mut *list.items.borrow_mut());
+            drop(removed);
+            Some(Value::Null)
+        }
         _ => None,
     })
 }
 
 fn map_method(
-    entries: &IndexMap<String, Value>,
+    receiver: &Value,
+    map: &Map,
     name: &str,
     args: &[Value],
     budget: &Budget,
 ) -> CallResult {
     let key = |v: &Value| v.to_java_string(budget.max_string_bytes).ok();
+    let len = map.entries.borrow().len();
     Ok(match (name, args) {
         ("get", [k]) => Some(
             key(k)
-                .and_then(|k| entries.get(&k).cloned())
+                .and_then(|k| map.entries.borrow().get(&k).cloned())
                 .unwrap_or(Value::Null),
         ),
         ("containsKey", [k]) => Some(Value::Bool(
-            key(k).is_some_and(|k| entries.contains_key(&k)),
+            key(k).is_some_and(|k| map.entries.borrow().contains_key(&k)),
         )),
         ("containsValue", [v]) => {
-            let values: Vec<Value> = entries.values().cloned().collect();
+            let values: Vec<Value> = map.entries.borrow().values().cloned().collect();
             Some(Value::Bool(position(&values, v, budget)?.is_some()))
         }
-        ("size", []) => Some(Value::Int(entries.len() as i64)),
-        ("isEmpty", []) => Some(Value::Bool(entries.is_empty())),
-        ("keySet" | "values" | "entrySet", []) if budget.spend(entries.len() as u64).is_err() => {
+        ("size", []) => Some(Value::Int(len as i64)),
+        ("isEmpty", []) => Some(Value::Bool(len == 0)),
+        ("keySet" | "values" | "entrySet", []) if budget.spend(len as u64).is_err() => {
             return Err(crate::value::Exhausted.into());
         }
         ("keySet", []) => Some(Value::list(
-            entries.keys().map(|k| Value::str(k)).collect(),
-        )?),
-        ("values", []) => Some(Value::list(entries.values().cloned().collect())?),
+            map.entries.borrow().keys().map(|k| Value::str(k)).collect(),
+        )),
+        ("values", []) => Some(Value::list(
+            map.entries.borrow().values().cloned().collect(),
+        )),
         ("entrySet", []) => Some(Value::list(
-            entries
+            map.entries
+                .borrow()
                 .iter()
                 .map(|(k, v)| Value::entry(k, v.clone()))
-                .collect::<Result<_, _>>()?,
-        )?),
+                .collect(),
+        )),
+        ("put", [k, v]) => {
+            let Some(k) = key(k) else {
+                return Err(crate::value::TooLong.into());
+            };
+            check_insert(receiver, v, budget)?;
+            let previous = map.entries.borrow_mut().insert(k, v.clone());
+            Some(previous.unwrap_or(Value::Null))
+        }
+        ("putAll", [Value::Map(other)]) => {
+            let entries: Vec<(String, Value)> = other
+                .entries
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for (_, v) in &entries {
+                check_insert(receiver, v, budget)?;
+            }
+            map.entries.borrow_mut().extend(entries);
+            Some(Value::Null)
+        }
+        // shift_remove keeps the order of the remaining entries (LinkedHashMap).
+        ("remove", [k]) => Some(
+            key(k)
+                .and_then(|k| map.entries.borrow_mut().shift_remove(&k))
+                .unwrap_or(Value::Null),
+        ),
+        ("clear", []) => {
+            let removed = std::mem::take(&mut *map.entries.borrow_mut());
+            drop(removed);
+            Some(Value::Null)
+        }
         _ => None,
     })
 }

@@ -1,10 +1,13 @@
 //! Runtime values: what Java objects look like to a template, with Java's `toString` rendering.
 //!
-//! Lists and maps are immutable and shared (`Rc`), so copies are cheap; each caches its nesting
-//! depth so that no value can nest deeper than [`MAX_VALUE_DEPTH`] (rendering, comparing and
-//! dropping values recurse).
+//! Lists and maps are shared and mutable, as Java objects are: `#set($b = $a)` makes `$b` the same
+//! map, and `$a.put(...)` is seen through both. Mutation could build cycles or deep nesting, so:
+//! - inserting a container into itself (directly or through its elements) is refused (Java would
+//!   accept it and then overflow its stack when rendering; inferred);
+//! - every walk over a value (rendering, comparing, converting) stops at [`MAX_VALUE_DEPTH`] levels
+//!   with an error, and dropping is iterative, so no value can overflow the stack.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
@@ -29,24 +32,38 @@ pub(crate) enum Value {
 }
 
 pub(crate) struct List {
-    pub items: Vec<Value>,
-    depth: usize,
+    pub items: RefCell<Vec<Value>>,
     /// Parsed from JSON: API Gateway's JSON arrays render as compact JSON, not as `[a, b]`.
     from_json: bool,
 }
 
 pub(crate) struct Map {
-    pub entries: IndexMap<String, Value>,
-    depth: usize,
+    pub entries: RefCell<IndexMap<String, Value>>,
+    /// Renders as the empty string: API Gateway's `$context` sub-maps (`identity`,
+    /// `requestOverride`...) do (AWS-validated recording `test_sqs_amz_json_protocol`).
+    opaque: bool,
 }
 
-/// A value nested deeper than [`MAX_VALUE_DEPTH`] was about to be built.
+/// A value nested deeper than [`MAX_VALUE_DEPTH`] was met.
 #[derive(Debug)]
 pub(crate) struct TooDeep;
 
 /// The rendered text would exceed its size limit.
 #[derive(Debug)]
 pub(crate) struct TooLong;
+
+/// Why a value could not be written out.
+#[derive(Debug)]
+pub(crate) enum WriteError {
+    TooLong,
+    TooDeep,
+}
+
+impl From<TooLong> for WriteError {
+    fn from(_: TooLong) -> Self {
+        WriteError::TooLong
+    }
+}
 
 /// An object provided by the host (API Gateway's `$input`, `$util`).
 pub(crate) trait HostObject {
@@ -55,6 +72,10 @@ pub(crate) trait HostObject {
     /// Calls `name(args)`; `Ok(None)` when there is no such method (Velocity then yields null).
     fn call(&self, name: &str, args: &[Value], budget: &Budget)
     -> Result<Option<Value>, CallError>;
+    /// The loop a `$foreach` object stands for, so `#break($foreach.parent)` can name it.
+    fn scope_id(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The evaluation budget shared by the renderer and method calls: steps left, string size cap.
@@ -130,49 +151,88 @@ impl From<TooLong> for CallError {
     }
 }
 
+impl From<WriteError> for CallError {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::TooLong => TooLong.into(),
+            WriteError::TooDeep => TooDeep.into(),
+        }
+    }
+}
+
 impl Value {
     pub fn str(s: &str) -> Self {
         Value::Str(Rc::from(s))
     }
 
-    pub fn list(items: Vec<Value>) -> Result<Self, TooDeep> {
+    pub fn list(items: Vec<Value>) -> Self {
         Self::new_list(items, false)
     }
 
-    fn new_list(items: Vec<Value>, from_json: bool) -> Result<Self, TooDeep> {
-        let depth = 1 + items.iter().map(Value::depth).max().unwrap_or(0);
-        if depth > MAX_VALUE_DEPTH {
-            return Err(TooDeep);
-        }
-        Ok(Value::List(Rc::new(List {
-            items,
-            depth,
+    /// A list that renders as JSON, as the arrays of a parsed JSON document do.
+    pub fn json_list(items: Vec<Value>) -> Self {
+        Self::new_list(items, true)
+    }
+
+    fn new_list(items: Vec<Value>, from_json: bool) -> Self {
+        Value::List(Rc::new(List {
+            items: RefCell::new(items),
             from_json,
-        })))
+        }))
     }
 
-    pub fn map(entries: IndexMap<String, Value>) -> Result<Self, TooDeep> {
-        let depth = 1 + entries.values().map(Value::depth).max().unwrap_or(0);
-        if depth > MAX_VALUE_DEPTH {
-            return Err(TooDeep);
-        }
-        Ok(Value::Map(Rc::new(Map { entries, depth })))
+    pub fn map(entries: IndexMap<String, Value>) -> Self {
+        Self::new_map(entries, false)
     }
 
-    pub fn entry(key: &str, value: Value) -> Result<Self, TooDeep> {
-        if value.depth() + 1 > MAX_VALUE_DEPTH {
-            return Err(TooDeep);
-        }
-        Ok(Value::Entry(Rc::new((Rc::from(key), value))))
+    fn new_map(entries: IndexMap<String, Value>, opaque: bool) -> Self {
+        Value::Map(Rc::new(Map {
+            entries: RefCell::new(entries),
+            opaque,
+        }))
     }
 
-    pub fn depth(&self) -> usize {
-        match self {
-            Value::List(list) => list.depth,
-            Value::Map(map) => map.depth,
-            Value::Entry(entry) => entry.1.depth() + 1,
-            _ => 0,
+    pub fn entry(key: &str, value: Value) -> Self {
+        Value::Entry(Rc::new((Rc::from(key), value)))
+    }
+
+    /// Whether `container` (a list or map) is `self` or reachable from it: storing `self` into
+    /// `container` would then make a cycle. Each value visited costs a step.
+    pub fn reaches(&self, container: &Value, budget: &Budget) -> Result<bool, CallError> {
+        let target = match container {
+            Value::List(list) => Rc::as_ptr(list).cast::<()>(),
+            Value::Map(map) => Rc::as_ptr(map).cast::<()>(),
+            _ => return Ok(false),
+        };
+        let mut stack = vec![(self.clone(), 0usize)];
+        while let Some((value, depth)) = stack.pop() {
+            budget.spend(1)?;
+            if depth > MAX_VALUE_DEPTH {
+                return Err(TooDeep.into());
+            }
+            match &value {
+                Value::List(list) => {
+                    if Rc::as_ptr(list).cast::<()>() == target {
+                        return Ok(true);
+                    }
+                    stack.extend(list.items.borrow().iter().map(|v| (v.clone(), depth + 1)));
+                }
+                Value::Map(map) => {
+                    if Rc::as_ptr(map).cast::<()>() == target {
+                        return Ok(true);
+                    }
+                    stack.extend(
+                        map.entries
+                            .borrow()
+                            .values()
+                            .map(|v| (v.clone(), depth + 1)),
+                    );
+                }
+                Value::Entry(entry) => stack.push((entry.1.clone(), depth + 1)),
+                _ => {}
+            }
         }
+        Ok(false)
     }
 
     pub fn is_null(&self) -> bool {
@@ -200,10 +260,10 @@ impl Value {
     }
 
     /// Java's `toString()`, bounded by `limit` bytes.
-    pub fn to_java_string(&self, limit: usize) -> Result<String, TooLong> {
+    pub fn to_java_string(&self, limit: usize) -> Result<String, WriteError> {
         if let Value::Str(s) = self {
             return if s.len() > limit {
-                Err(TooLong)
+                Err(WriteError::TooLong)
             } else {
                 Ok(s.to_string())
             };
@@ -214,95 +274,170 @@ impl Value {
     }
 
     /// Writes Java's `toString()` of this value (`[a, b]`, `{k=v}`, `1.0E10`...).
-    pub fn write_java(&self, out: &mut BoundedString) -> Result<(), TooLong> {
+    pub fn write_java(&self, out: &mut BoundedString) -> Result<(), WriteError> {
+        self.write_java_at(out, 0)
+    }
+
+    fn write_java_at(&self, out: &mut BoundedString, depth: usize) -> Result<(), WriteError> {
+        if depth > MAX_VALUE_DEPTH {
+            return Err(WriteError::TooDeep);
+        }
         match self {
-            Value::Null => out.push_str("null"),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
-            Value::Float(f) => out.push_str(&java::double_to_string(*f)),
-            Value::Str(s) => out.push_str(s),
-            Value::List(list) if list.from_json => self.write_json(out),
+            Value::Null => out.push_str("null")?,
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" })?,
+            Value::Int(i) => out.push_str(&i.to_string())?,
+            Value::Float(f) => out.push_str(&java::double_to_string(*f))?,
+            Value::Str(s) => out.push_str(s)?,
+            Value::List(list) if list.from_json => self.write_json_at(out, depth)?,
             Value::List(list) => {
                 out.push_str("[")?;
-                for (i, item) in list.items.iter().enumerate() {
+                for (i, item) in list.items.borrow().iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ")?;
                     }
-                    item.write_java(out)?;
+                    item.write_java_at(out, depth + 1)?;
                 }
-                out.push_str("]")
+                out.push_str("]")?;
             }
+            Value::Map(map) if map.opaque => {}
             Value::Map(map) => {
                 out.push_str("{")?;
-                for (i, (key, value)) in map.entries.iter().enumerate() {
+                for (i, (key, value)) in map.entries.borrow().iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ")?;
                     }
                     out.push_str(key)?;
                     out.push_str("=")?;
-                    value.write_java(out)?;
+                    value.write_java_at(out, depth + 1)?;
                 }
-                out.push_str("}")
+                out.push_str("}")?;
             }
             Value::Entry(entry) => {
                 out.push_str(&entry.0)?;
                 out.push_str("=")?;
-                entry.1.write_java(out)
+                entry.1.write_java_at(out, depth + 1)?;
             }
-            Value::Object(object) => out.push_str(object.name()),
+            Value::Object(object) => out.push_str(object.name())?,
         }
+        Ok(())
     }
 
     /// Writes the value as compact JSON text.
-    pub fn write_json(&self, out: &mut BoundedString) -> Result<(), TooLong> {
+    pub fn write_json(&self, out: &mut BoundedString) -> Result<(), WriteError> {
+        self.write_json_at(out, 0)
+    }
+
+    fn write_json_at(&self, out: &mut BoundedString, depth: usize) -> Result<(), WriteError> {
+        if depth > MAX_VALUE_DEPTH {
+            return Err(WriteError::TooDeep);
+        }
         match self {
-            Value::Null => out.push_str("null"),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => out.push_str(&i.to_string()),
+            Value::Null => out.push_str("null")?,
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" })?,
+            Value::Int(i) => out.push_str(&i.to_string())?,
             Value::Float(f) => match serde_json::Number::from_f64(*f) {
-                Some(n) => out.push_str(&n.to_string()),
-                None => out.push_str("null"),
+                Some(n) => out.push_str(&n.to_string())?,
+                None => out.push_str("null")?,
             },
-            Value::Str(s) => write_json_string(s, out),
+            Value::Str(s) => write_json_string(s, out)?,
             Value::List(list) => {
                 out.push_str("[")?;
-                for (i, item) in list.items.iter().enumerate() {
+                for (i, item) in list.items.borrow().iter().enumerate() {
                     if i > 0 {
                         out.push_str(",")?;
                     }
-                    item.write_json(out)?;
+                    item.write_json_at(out, depth + 1)?;
                 }
-                out.push_str("]")
+                out.push_str("]")?;
             }
             Value::Map(map) => {
                 out.push_str("{")?;
-                for (i, (key, value)) in map.entries.iter().enumerate() {
+                for (i, (key, value)) in map.entries.borrow().iter().enumerate() {
                     if i > 0 {
                         out.push_str(",")?;
                     }
                     write_json_string(key, out)?;
                     out.push_str(":")?;
-                    value.write_json(out)?;
+                    value.write_json_at(out, depth + 1)?;
                 }
-                out.push_str("}")
+                out.push_str("}")?;
             }
             Value::Entry(entry) => {
                 out.push_str("{")?;
                 write_json_string(&entry.0, out)?;
                 out.push_str(":")?;
-                entry.1.write_json(out)?;
-                out.push_str("}")
+                entry.1.write_json_at(out, depth + 1)?;
+                out.push_str("}")?;
             }
-            Value::Object(object) => write_json_string(object.name(), out),
+            Value::Object(object) => write_json_string(object.name(), out)?,
         }
+        Ok(())
+    }
+
+    /// The value as a `serde_json` value (the host reads `$context` back this way). At most
+    /// `max_nodes` values are visited, so a shared structure cannot blow up exponentially.
+    pub fn to_json(&self, max_nodes: usize) -> Result<serde_json::Value, WriteError> {
+        let mut nodes = 0;
+        self.to_json_at(0, &mut nodes, max_nodes)
+    }
+
+    fn to_json_at(
+        &self,
+        depth: usize,
+        nodes: &mut usize,
+        max_nodes: usize,
+    ) -> Result<serde_json::Value, WriteError> {
+        *nodes += 1;
+        if *nodes > max_nodes {
+            return Err(WriteError::TooLong);
+        }
+        if depth > MAX_VALUE_DEPTH {
+            return Err(WriteError::TooDeep);
+        }
+        Ok(match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::Str(s) => serde_json::Value::String(s.to_string()),
+            Value::List(list) => serde_json::Value::Array(
+                list.items
+                    .borrow()
+                    .iter()
+                    .map(|item| item.to_json_at(depth + 1, nodes, max_nodes))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Map(map) => serde_json::Value::Object(
+                map.entries
+                    .borrow()
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), v.to_json_at(depth + 1, nodes, max_nodes)?)))
+                    .collect::<Result<_, WriteError>>()?,
+            ),
+            Value::Entry(entry) => {
+                let mut object = serde_json::Map::new();
+                object.insert(
+                    entry.0.to_string(),
+                    entry.1.to_json_at(depth + 1, nodes, max_nodes)?,
+                );
+                serde_json::Value::Object(object)
+            }
+            Value::Object(object) => serde_json::Value::String(object.name().to_string()),
+        })
     }
 
     /// Converts a `serde_json` value (the host's `$context`, test variables).
     pub fn from_json(json: &serde_json::Value) -> Result<Self, TooDeep> {
-        Self::from_json_at(json, 0)
+        Self::from_json_at(json, 0, false)
     }
 
-    fn from_json_at(json: &serde_json::Value, depth: usize) -> Result<Self, TooDeep> {
+    /// [`Value::from_json`] where every object renders as `""` (API Gateway's `$context`).
+    pub fn from_json_opaque(json: &serde_json::Value) -> Result<Self, TooDeep> {
+        Self::from_json_at(json, 0, true)
+    }
+
+    fn from_json_at(json: &serde_json::Value, depth: usize, opaque: bool) -> Result<Self, TooDeep> {
         if depth > MAX_VALUE_DEPTH {
             return Err(TooDeep);
         }
@@ -314,16 +449,17 @@ impl Value {
             serde_json::Value::Array(items) => Value::new_list(
                 items
                     .iter()
-                    .map(|item| Self::from_json_at(item, depth + 1))
+                    .map(|item| Self::from_json_at(item, depth + 1, opaque))
                     .collect::<Result<_, _>>()?,
                 true,
-            )?,
-            serde_json::Value::Object(entries) => Value::map(
+            ),
+            serde_json::Value::Object(entries) => Value::new_map(
                 entries
                     .iter()
-                    .map(|(k, v)| Ok((k.clone(), Self::from_json_at(v, depth + 1)?)))
+                    .map(|(k, v)| Ok((k.clone(), Self::from_json_at(v, depth + 1, opaque)?)))
                     .collect::<Result<_, TooDeep>>()?,
-            )?,
+                opaque,
+            ),
         })
     }
 
@@ -395,7 +531,7 @@ impl<'de> serde::de::Visitor<'de> for JsonVisitor {
         while let Some(JsonValue(item)) = seq.next_element()? {
             items.push(item);
         }
-        Value::new_list(items, true).map_err(|_| serde::de::Error::custom("JSON nests too deep"))
+        Ok(Value::new_list(items, true))
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
@@ -403,7 +539,44 @@ impl<'de> serde::de::Visitor<'de> for JsonVisitor {
         while let Some((key, JsonValue(value))) = map.next_entry::<String, JsonValue>()? {
             entries.insert(key, value);
         }
-        Value::map(entries).map_err(|_| serde::de::Error::custom("JSON nests too deep"))
+        Ok(Value::map(entries))
+    }
+}
+
+/// Dropping a deeply nested value must not recurse once per level: children of a container
+/// about to be freed are moved onto a heap stack and freed from there.
+fn drop_iteratively(mut stack: Vec<Value>) {
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::List(list) => {
+                if let Ok(list) = Rc::try_unwrap(list) {
+                    stack.extend(list.items.take());
+                }
+            }
+            Value::Map(map) => {
+                if let Ok(map) = Rc::try_unwrap(map) {
+                    stack.extend(map.entries.take().into_values());
+                }
+            }
+            Value::Entry(entry) => {
+                if let Ok((_, value)) = Rc::try_unwrap(entry) {
+                    stack.push(value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Drop for List {
+    fn drop(&mut self) {
+        drop_iteratively(self.items.take());
+    }
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        drop_iteratively(self.entries.take().into_values().collect());
     }
 }
 

@@ -18,7 +18,8 @@ impl Parser<'_> {
         operand: fn(&mut Self) -> Result<Expr>,
         operators: &[(&str, BinaryOp)],
     ) -> Result<Expr> {
-        let mut left = operand(self)?;
+        let first = operand(self)?;
+        let mut rest = Vec::new();
         loop {
             self.skip_ws();
             let pos = self.here();
@@ -30,14 +31,18 @@ impl Parser<'_> {
                     op
                 })
             else {
-                return Ok(left);
+                break;
             };
-            let right = operand(self)?;
-            left = Expr {
-                kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
-                pos,
-            };
+            rest.push((op, pos, operand(self)?));
         }
+        if rest.is_empty() {
+            return Ok(first);
+        }
+        let pos = first.pos;
+        Ok(Expr {
+            kind: ExprKind::Chain(Box::new(first), rest),
+            pos,
+        })
     }
 
     /// Symbolic operators match as written; word operators need a word boundary.

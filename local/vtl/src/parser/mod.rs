@@ -301,9 +301,13 @@ impl<'a> Parser<'a> {
                 if self.bytes.get(paren) != Some(&b'(') {
                     return self.literal_directive(text, after);
                 }
-                // #set swallows the spaces and tabs before it.
-                let trimmed = text.trim_end_matches([' ', '\t']).len();
-                text.truncate(trimmed);
+                // Velocity 1.7's #set token starts with the spaces and tabs before it, so it
+                // swallows them when they begin a token: after another construct (a reference, a
+                // directive, a comment) or at the start. After plain text on the same run they
+                // belong to that text and stay (`2 - 1 = #set(...)` keeps its space).
+                if text.bytes().all(|b| b == b' ' || b == b'\t') {
+                    text.clear();
+                }
                 flush(text, nodes);
                 self.pos = paren + 1;
                 let node = self.set_body()?;
@@ -347,7 +351,8 @@ impl<'a> Parser<'a> {
             "break" => {
                 self.pos = after;
                 flush(text, nodes);
-                nodes.push(Node::Break);
+                let scope = self.break_scope()?;
+                nodes.push(Node::Break(scope));
             }
             _ => return self.literal_directive(text, after),
         }
@@ -359,6 +364,22 @@ impl<'a> Parser<'a> {
         text.push_str(&self.src[self.pos..after]);
         self.pos = after;
         Ok(None)
+    }
+
+    /// After `#break`: an optional `( $scope )`, as in `#break($foreach.parent)`.
+    fn break_scope(&mut self) -> Result<Option<Expr>> {
+        let mut paren = self.pos;
+        while matches!(self.bytes.get(paren), Some(b' ' | b'\t')) {
+            paren += 1;
+        }
+        if self.bytes.get(paren) != Some(&b'(') {
+            return Ok(None);
+        }
+        self.pos = paren + 1;
+        let scope = self.parameter()?;
+        self.expect(b')', "to close #break")?;
+        self.gobble_newline();
+        Ok(Some(scope))
     }
 
     /// The directive's closing `)` eats trailing spaces/tabs and one newline.
@@ -518,6 +539,19 @@ impl<'a> Parser<'a> {
         }
         self.enter()?;
         self.pos = i;
+        let result = self.reference_rest(start, pos, quiet, formal);
+        self.leave();
+        result.map(Some)
+    }
+
+    /// The reference after its `$`, `!` and `{`: name, then properties, methods and indexes.
+    fn reference_rest(
+        &mut self,
+        start: usize,
+        pos: Pos,
+        quiet: bool,
+        formal: bool,
+    ) -> Result<Reference> {
         let root = self.identifier();
         let mut segments = Vec::new();
         loop {
@@ -531,16 +565,26 @@ impl<'a> Parser<'a> {
                     let method_pos = self.pos_at(self.pos + 1);
                     self.pos += 1;
                     let name = self.identifier();
-                    if self.peek() == Some(b'(') {
-                        self.pos += 1;
-                        let args = self.arguments()?;
-                        segments.push(Segment::Method {
+                    if self.peek() != Some(b'(') {
+                        segments.push(Segment::Property(name));
+                        continue;
+                    }
+                    let paren = self.pos;
+                    self.pos += 1;
+                    match self.arguments() {
+                        Ok(args) => segments.push(Segment::Method {
                             name,
                             args,
                             pos: method_pos,
-                        });
-                    } else {
-                        segments.push(Segment::Property(name));
+                        }),
+                        // Velocity 1.7 reads `$a.b(` with no valid argument list as the
+                        // property `$a.b` followed by the text `(`.
+                        Err(e) if e.kind() == ErrorKind::Syntax => {
+                            self.pos = paren;
+                            segments.push(Segment::Property(name));
+                            break;
+                        }
+                        Err(e) => return Err(e),
                     }
                 }
                 _ => break,
@@ -552,14 +596,13 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
         }
-        self.leave();
-        Ok(Some(Reference {
+        Ok(Reference {
             root,
             quiet,
             segments,
             source: self.src[start..self.pos].to_string(),
             pos,
-        }))
+        })
     }
 
     fn identifier(&mut self) -> String {
