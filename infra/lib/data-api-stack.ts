@@ -1,22 +1,25 @@
-import { Aws, CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
   ApiDefinition,
-  ApiKey,
   EndpointType,
   LogGroupLogDestination,
   MethodLoggingLevel,
-  Period,
   SpecRestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import { LambdaApplication, LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CrateFunction } from './crate-function';
+import { ApiGatewayAccountStack } from './api-gateway-account';
+import { addClients } from './clients';
+import { CrateFunction, redshiftRoleName } from './crate-function';
 import { CRATES, pascalCase } from './crates';
+import { StageAlarms } from './monitoring';
 import { listOperations, loadOpenApi, OpenApiError, Operation, withIntegrationTargets } from './openapi';
-import { arnAccount, arnRegion, StageConfig } from './stage-config';
+import { redshiftDatabaseUser, redshiftGrantSql } from './redshift-grants';
+import { arnAccount, arnRegion, deploymentStrategyOf, StageConfig } from './stage-config';
 
 export interface DataApiStackProps extends StackProps {
   readonly config: StageConfig;
@@ -39,10 +42,11 @@ export class DataApiStack extends Stack {
     const functions = new Map(
       Object.entries(CRATES).map(([crate, backend]) => [
         crate,
-        new CrateFunction(this, pascalCase(crate), { crate, backend, config }).function,
+        new CrateFunction(this, pascalCase(crate), { crate, backend, config }),
       ]),
     );
-    const body = withIntegrationTargets(document, Aws.REGION, (crate) => functions.get(crate)!.functionArn);
+    // The API invokes each function's `live` alias, which deployments move between versions.
+    const body = withIntegrationTargets(document, Aws.REGION, (crate) => functions.get(crate)!.alias.functionArn);
 
     // One JSON line per request, with what answers "who called, what happened": the key id (never the
     // key), the status sent and the Lambda integration's own status and error.
@@ -63,50 +67,87 @@ export class DataApiStack extends Stack {
         integrationError: AccessLogField.contextIntegrationErrorMessage(),
       }),
     );
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: config.logRetentionDays as RetentionDays });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const api = new SpecRestApi(this, 'Api', {
       restApiName: `serverless-data-api-${config.stage}`,
       apiDefinition: ApiDefinition.fromInline(body),
       endpointTypes: [EndpointType.REGIONAL],
-      // Execution and access logging need the account-level API Gateway CloudWatch role.
-      cloudWatchRole: true,
+      // The account-level CloudWatch role that logging needs is ApiGatewayAccountStack's.
+      cloudWatchRole: false,
       deployOptions: {
         stageName: config.stage,
+        variables: config.stageVariables,
         throttlingRateLimit: config.throttle.rateLimit,
         throttlingBurstLimit: config.throttle.burstLimit,
         loggingLevel: MethodLoggingLevel.INFO,
         // Request and response bodies stay out of the logs: they may hold personal data.
         dataTraceEnabled: false,
+        // Detailed (per-method) metrics: the per-function alarms read them.
         metricsEnabled: true,
+        tracingEnabled: true,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat,
       },
     });
+    // API Gateway writes execution logs to this group, by this name; created first (the stage depends
+    // on it) so that API Gateway does not create it unowned, without retention, on the first request.
+    const executionLogs = new LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${api.restApiId}/${config.stage}`,
+      retention: config.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    api.deploymentStage.node.addDependency(executionLogs);
 
     for (const operation of operations) {
       functions
         .get(operation.crate)!
-        .addPermission(`Invoke${operation.method}${pascalCase(operation.path) || 'Root'}`, {
+        .alias.addPermission(`Invoke${operation.method}${pascalCase(operation.path) || 'Root'}`, {
           principal: new ServicePrincipal('apigateway.amazonaws.com'),
           sourceArn: api.arnForExecuteApi(operation.method, executeApiPath(operation.path), config.stage),
         });
     }
 
-    const plan = api.addUsagePlan('UsagePlan', {
-      name: `serverless-data-api-${config.stage}`,
-      throttle: config.usagePlan.throttle,
-      quota: { limit: config.usagePlan.quota.limit, period: Period[config.usagePlan.quota.period] },
-      apiStages: [{ api, stage: api.deploymentStage }],
-    });
-    // No value given: CloudFormation generates it, so it never appears in the template or outputs.
-    const apiKey = new ApiKey(this, 'ApiKey', { description: `serverless-data-api ${config.stage} client key` });
-    plan.addApiKey(apiKey);
+    addClients(this, api, config);
 
-    // The stage URL is SpecRestApi's own output "ApiEndpoint...".
-    new CfnOutput(this, 'ApiKeyId', { value: apiKey.keyId, description: 'Id of the API key (not its value)' });
-    new CfnOutput(this, 'GetApiKeyCommand', {
-      value: `aws apigateway get-api-key --api-key ${apiKey.keyId} --include-value --query value --output text --region ${Aws.REGION}`,
-      description: 'Prints the API key value (send it as the x-api-key header)',
+    const alarms = new StageAlarms(this, 'Alarms', { config, apiName: api.restApiName, operations, functions });
+    // New code reaches traffic through CodeDeploy: the stage's strategy, rolled back automatically if
+    // the function's or the API's alarms fire during the shift.
+    const application = new LambdaApplication(this, 'Deployments', {
+      applicationName: `serverless-data-api-${config.stage}`,
+    });
+    const deploymentConfig = LambdaDeploymentConfig.fromLambdaDeploymentConfigName(
+      this,
+      'DeploymentConfig',
+      `CodeDeployDefault.Lambda${deploymentStrategyOf(config)}`,
+    );
+    for (const [crate, fn] of functions) {
+      const group = new LambdaDeploymentGroup(fn, 'Deployment', {
+        application,
+        alias: fn.alias,
+        deploymentConfig,
+        alarms: [...alarms.byFunction.get(crate)!, ...alarms.api],
+        autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+      });
+      Validations.of(group).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+        reason:
+          "CodeDeploy's role for Lambda deployments uses the AWS-managed policy AWS documents for it; it " +
+          "only shifts the alias of this stack's functions and reads their alarms.",
+      });
+    }
+
+    // The stage URL is SpecRestApi's own output "ApiEndpoint..."; the key outputs are addClients'.
+    new CfnOutput(this, 'RedshiftRoleName', {
+      value: redshiftRoleName(config.stage),
+      description: 'redshift-count role: it logs in to Redshift as the database user RedshiftDatabaseUser',
+    });
+    new CfnOutput(this, 'RedshiftDatabaseUser', { value: redshiftDatabaseUser(config.stage) });
+    new CfnOutput(this, 'RedshiftGrantSql', {
+      value: redshiftGrantSql(config).join(' '),
+      description: 'Run once as a Redshift admin (skip CREATE USER if the function has connected before)',
     });
 
     Validations.of(api).acknowledge(
@@ -122,23 +163,26 @@ export class DataApiStack extends Stack {
           'No WAF web ACL: every method requires an API key, and stage throttling plus the usage plan ' +
           'throttle and quota bound each client; a web ACL is an account-level decision outside this app.',
       },
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          "API Gateway's account-level logging role uses the AWS-managed policy AWS documents for it; it " +
-          'only writes CloudWatch Logs, and is needed for the access and execution logs.',
-      },
     );
   }
 }
 
-/** The stage's stack, in the account and region of the stage's existing Redshift workgroup and Aurora cluster. */
+/**
+ * The stage's stack, in the account and region of the stage's existing Redshift workgroup and Aurora
+ * cluster, after the account-level API Gateway settings it logs through.
+ */
 export function addStageStack(scope: Construct, config: StageConfig): DataApiStack {
-  return new DataApiStack(scope, `ServerlessDataApi-${config.stage}`, {
+  const env = { account: arnAccount(config.aurora.clusterArn), region: arnRegion(config.aurora.clusterArn) };
+  const account = new ApiGatewayAccountStack(scope, { env });
+  const stack = new DataApiStack(scope, `ServerlessDataApi-${config.stage}`, {
     config,
-    env: { account: arnAccount(config.aurora.clusterArn), region: arnRegion(config.aurora.clusterArn) },
+    env,
     description: `Serverless data API, stage ${config.stage}`,
+    terminationProtection: config.terminationProtection ?? false,
   });
+  stack.addStackDependency(account, 'API Gateway logs through the account-level CloudWatch role');
+  for (const [key, value] of Object.entries(config.tags ?? {})) Tags.of(stack).add(key, value);
+  return stack;
 }
 
 /** An OpenAPI path as an execute-api ARN path: each `{param}` segment matches any value. */

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { StageConfig } from './stage-config';
 
@@ -20,19 +20,14 @@ export function grantRedshiftAccess(role: IRole, config: StageConfig): void {
   role.addToPrincipalPolicy(
     new PolicyStatement({
       // These actions take no resource ARN (AWS only allows "*"); the condition limits them to
-      // statements this role submitted, as AWS's own AmazonRedshiftDataFullAccess does.
+      // statements this role submitted, as AWS's own AmazonRedshiftDataFullAccess does
+      // (acknowledged for cdk-nag in crate-function.ts).
       sid: 'FollowOwnStatementsOnly',
       actions: ['redshift-data:DescribeStatement', 'redshift-data:GetStatementResult', 'redshift-data:CancelStatement'],
       resources: ['*'],
       conditions: { StringEquals: { 'redshift-data:statement-owner-iam-userid': '${aws:userid}' } },
     }),
   );
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'redshift-data DescribeStatement, GetStatementResult and CancelStatement accept no resource ARN; ' +
-      'the statement-owner-iam-userid condition limits them to statements this role submitted.',
-  });
   role.addToPrincipalPolicy(
     new PolicyStatement({
       sid: 'ReadTheDatabaseNameParameter',
@@ -46,6 +41,7 @@ export function grantRedshiftAccess(role: IRole, config: StageConfig): void {
       ],
     }),
   );
+  grantDecryptThrough(role, config, 'ssm');
 }
 
 /** staff-*: single statements through the RDS Data API (no transactions), with the cluster's secret. */
@@ -62,6 +58,24 @@ export function grantAuroraAccess(role: IRole, config: StageConfig): void {
       sid: 'ReadTheClusterSecret',
       actions: ['secretsmanager:GetSecretValue'],
       resources: [config.aurora.secretArn],
+    }),
+  );
+  grantDecryptThrough(role, config, 'secretsmanager');
+}
+
+/**
+ * A secret or SecureString encrypted with a customer-managed key is decrypted with the caller's
+ * permissions: kms:Decrypt on the stage's key, only when the request comes through that service
+ * (the kms:ViaService condition key, AWS KMS Developer Guide).
+ */
+function grantDecryptThrough(role: IRole, config: StageConfig, service: 'ssm' | 'secretsmanager'): void {
+  if (config.kmsKeyArn === undefined) return;
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: service === 'ssm' ? 'DecryptTheParameterThroughSsm' : 'DecryptTheSecretThroughSecretsManager',
+      actions: ['kms:Decrypt'],
+      resources: [config.kmsKeyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(role).region}.amazonaws.com` } },
     }),
   );
 }

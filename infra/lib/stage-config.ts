@@ -10,14 +10,19 @@ export interface StageConfig {
     readonly architecture: 'arm64' | 'x86_64';
     readonly memoryMb: number;
     readonly timeoutSeconds: number;
-    readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+    readonly logLevel: LogLevel;
+    readonly reservedConcurrency?: number | Readonly<Record<string, number>>;
   };
   readonly throttle: Throttle;
-  readonly usagePlan: {
-    readonly throttle: Throttle;
-    readonly quota: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' };
-  };
+  readonly usagePlan: UsagePlanSettings;
+  readonly clients?: readonly ClientSettings[];
+  readonly stageVariables?: Readonly<Record<string, string>>;
   readonly logRetentionDays: number;
+  readonly alarms?: { readonly topicArn: string };
+  readonly kmsKeyArn?: string;
+  readonly deployment?: { readonly strategy: DeploymentStrategy };
+  readonly terminationProtection?: boolean;
+  readonly tags?: Readonly<Record<string, string>>;
   readonly redshift: {
     readonly workgroupName: string;
     readonly workgroupArn: string;
@@ -31,9 +36,51 @@ export interface StageConfig {
   };
 }
 
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/** CodeDeploy's predefined Lambda deployment configurations (the names after `CodeDeployDefault.Lambda`). */
+export type DeploymentStrategy =
+  | 'AllAtOnce'
+  | 'Canary10Percent5Minutes'
+  | 'Canary10Percent10Minutes'
+  | 'Canary10Percent15Minutes'
+  | 'Canary10Percent30Minutes'
+  | 'Linear10PercentEvery1Minute'
+  | 'Linear10PercentEvery2Minutes'
+  | 'Linear10PercentEvery3Minutes'
+  | 'Linear10PercentEvery10Minutes';
+
 export interface Throttle {
   readonly rateLimit: number;
   readonly burstLimit: number;
+}
+
+export interface UsagePlanSettings {
+  readonly throttle: Throttle;
+  readonly quota: { readonly limit: number; readonly period: 'DAY' | 'WEEK' | 'MONTH' };
+}
+
+export interface ClientSettings {
+  readonly name: string;
+  readonly usagePlan: UsagePlanSettings;
+}
+
+/** The client a stage has when its file names none. */
+export const DEFAULT_CLIENT = 'default';
+
+/** The stage's clients: those the file names, else one `default` client with the top-level usage plan. */
+export function clientsOf(config: StageConfig): readonly ClientSettings[] {
+  return config.clients ?? [{ name: DEFAULT_CLIENT, usagePlan: config.usagePlan }];
+}
+
+/** The function's reserved concurrency from the stage file, if any. */
+export function reservedConcurrencyOf(config: StageConfig, crate: string): number | undefined {
+  const reserved = config.lambda.reservedConcurrency;
+  return typeof reserved === 'number' ? reserved : reserved?.[crate];
+}
+
+export function deploymentStrategyOf(config: StageConfig): DeploymentStrategy {
+  return config.deployment?.strategy ?? 'AllAtOnce';
 }
 
 export const STAGES_DIR = path.resolve(__dirname, '..', 'stages');
@@ -89,12 +136,30 @@ export function parseStageConfig(document: unknown, source: string, expectedStag
       `${source}: "stage" is "${document.stage}" but the file is for stage "${expectedStage}"`,
     );
   }
-  const arns = [document.redshift.workgroupArn, document.aurora.clusterArn, document.aurora.secretArn];
+  // What JSON Schema cannot say; the local stage reader checks the same (infra/README.md).
+  const arns = [
+    document.redshift.workgroupArn,
+    document.aurora.clusterArn,
+    document.aurora.secretArn,
+    ...(document.alarms ? [document.alarms.topicArn] : []),
+    ...(document.kmsKeyArn ? [document.kmsKeyArn] : []),
+  ];
   const places = new Set(arns.map((arn) => `${arnAccount(arn)}/${arnRegion(arn)}`));
   if (places.size !== 1) {
     throw new StageConfigError(
-      `${source}: the Redshift workgroup, Aurora cluster and secret must be in one account and region ` +
-        `(found ${[...places].join(', ')})`,
+      `${source}: the Redshift workgroup, Aurora cluster, secret, alarm topic and KMS key must be in one ` +
+        `account and region (found ${[...places].join(', ')})`,
+    );
+  }
+  const names = (document.clients ?? []).map((client) => client.name);
+  const repeated = [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+  if (repeated.length > 0) {
+    throw new StageConfigError(`${source}: client names must be unique (repeated: ${repeated.join(', ')})`);
+  }
+  const reservedTags = Object.keys(document.tags ?? {}).filter((key) => key.toLowerCase().startsWith('aws:'));
+  if (reservedTags.length > 0) {
+    throw new StageConfigError(
+      `${source}: tag keys starting with "aws:" are reserved by AWS (${reservedTags.join(', ')})`,
     );
   }
   return document;

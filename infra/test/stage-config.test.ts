@@ -22,10 +22,26 @@ describe('invalid stage settings fail with a message naming the problem', () => 
     ['a misspelt key', (d) => (d.lambda.memory = 1), /\/lambda has unknown key "memory"/],
     ['memory below the Lambda minimum', (d) => (d.lambda.memoryMb = 64), /\/lambda\/memoryMb must be >= 128/],
     [
-      'a timeout beyond API Gateway 29 s',
-      (d) => (d.lambda.timeoutSeconds = 30),
-      /\/lambda\/timeoutSeconds must be <= 29/,
+      'a timeout that leaves no room before API Gateway gives up at 29 s',
+      (d) => (d.lambda.timeoutSeconds = 28),
+      /\/lambda\/timeoutSeconds must be <= 27/,
     ],
+    [
+      'reserved concurrency for a function that does not exist',
+      (d) => (d.lambda.reservedConcurrency = { 'staff-delete': 1 }),
+      /\/lambda\/reservedConcurrency must match exactly one schema in oneOf/,
+    ],
+    [
+      'an alarm topic that is not an SNS ARN',
+      (d) => (d.alarms = { topicArn: 'alerts' }),
+      /\/alarms\/topicArn must match/,
+    ],
+    [
+      'an unknown deployment strategy',
+      (d) => (d.deployment = { strategy: 'BlueGreen' }),
+      /\/deployment\/strategy must be one of \["AllAtOnce"/,
+    ],
+    ['a tag key AWS reserves', (d) => (d.tags = { 'aws:owner': 'x' }), /tag keys starting with "aws:" are reserved/],
     [
       'an unknown architecture',
       (d) => (d.lambda.architecture = 'arm'),
