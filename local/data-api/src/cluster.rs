@@ -11,6 +11,9 @@ const SERVER_USER: &str = "postgres";
 const DIR_PREFIX: &str = "local-data-api-pg.";
 /// Names the process that owns a cluster directory, so a later start can clean up after a SIGKILL.
 const OWNER_FILE: &str = "owner.pid";
+/// Room for several servers on one cluster (the tests share one per test binary), each within its
+/// own connection budget (see `Config::redshift_connections`).
+const MAX_CONNECTIONS: u32 = 300;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -77,7 +80,8 @@ impl TempCluster {
         )?;
         progress("starting PostgreSQL on a private unix socket");
         let server_options = format!(
-            "-c listen_addresses='' -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-c listen_addresses='' -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+             -c max_connections={MAX_CONNECTIONS}",
             cluster.socket_dir().display()
         );
         let log = cluster.dir.path().join("postgres.log");

@@ -15,8 +15,20 @@ pub struct Config {
     pub ssm_parameters: Vec<(String, String)>,
     /// Directory holding `redshift.sql` and `aurora.sql`.
     pub schemas_dir: PathBuf,
-    /// Rows per GetStatementResult page (AWS pages by size, ~100 MB; a row count keeps paging testable).
-    pub result_page_rows: usize,
+    /// Bytes of cell data per GetStatementResult page (AWS pages by size; its page size is not
+    /// documented, so this one is **inferred**).
+    pub result_page_bytes: usize,
+    /// A redshift-data result larger than this fails the statement (AWS: 500 MB, "Database response
+    /// exceeded size limit"; older editions of the guide said 100 MB).
+    pub redshift_result_bytes: usize,
+    /// Statements running at once on redshift-data; more wait SUBMITTED for a connection. With the
+    /// rds-data pool, the transactions and the maintenance pool this stays under PostgreSQL's default
+    /// `max_connections` (100), so a `DATABASE_URL` server is never asked for more.
+    pub redshift_connections: usize,
+    /// rds-data transactions open at once (one connection each); BeginTransaction waits for a free one.
+    pub rds_transactions: usize,
+    /// An rds-data call still running after this ends with StatementTimeoutException (AWS: 45 s).
+    pub rds_call_timeout: Duration,
     /// rds-data transactions left idle this long are rolled back (AWS: 3 minutes).
     pub transaction_idle_timeout: Duration,
     /// Region used in the ARNs the server reports.
@@ -32,7 +44,11 @@ impl Config {
             aurora_database: "staff".into(),
             ssm_parameters: Vec::new(),
             schemas_dir: schemas_dir.into(),
-            result_page_rows: 1000,
+            result_page_bytes: 1024 * 1024,
+            redshift_result_bytes: 500 * 1000 * 1000,
+            redshift_connections: 48,
+            rds_transactions: 32,
+            rds_call_timeout: Duration::from_secs(45),
             transaction_idle_timeout: Duration::from_secs(180),
             region: "us-east-1".into(),
         }

@@ -5,7 +5,9 @@ use std::path::Path;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures_util::TryStreamExt;
 use tokio::task::JoinHandle;
-use tokio_postgres::{Client, NoTls, Row, RowStream};
+use tokio_postgres::{Client, NoTls, RowStream};
+
+use crate::values::{Field, UnsupportedType, read_row};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -123,17 +125,50 @@ pub fn error_text(error: &tokio_postgres::Error) -> String {
     }
 }
 
-/// All rows of a query, and the count from its command tag.
+/// Result sizes a Data API refuses: bytes of one row, bytes of the whole result.
+#[derive(Debug, Clone, Copy)]
+pub struct SizeLimits {
+    pub row_bytes: usize,
+    pub result_bytes: usize,
+}
+
+/// Why reading a result stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(transparent)]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Unsupported(#[from] UnsupportedType),
+    #[error("a row is larger than {0} bytes")]
+    RowTooLarge(usize),
+    #[error("the result is larger than {0} bytes")]
+    ResultTooLarge(usize),
+}
+
+/// Every row of a query as `Field`s, and the count from its command tag; stops reading at the first
+/// row over a limit, so an oversized result is never held in memory.
 pub async fn collect_rows(
     stream: RowStream,
-) -> Result<(Vec<Row>, Option<u64>), tokio_postgres::Error> {
+    limits: SizeLimits,
+) -> Result<(Vec<Vec<Field>>, Option<u64>), CollectError> {
     let mut stream = std::pin::pin!(stream);
     let mut rows = Vec::new();
+    let mut total = 0;
     while let Some(row) = stream.try_next().await? {
+        let row = read_row(&row)?;
+        let size: usize = row.iter().map(Field::size).sum();
+        if size > limits.row_bytes {
+            return Err(CollectError::RowTooLarge(limits.row_bytes));
+        }
+        total += size;
+        if total > limits.result_bytes {
+            return Err(CollectError::ResultTooLarge(limits.result_bytes));
+        }
         rows.push(row);
     }
     Ok((rows, stream.rows_affected()))
 }
+
 pub fn sql_state(error: &tokio_postgres::Error) -> Option<&str> {
     error.code().map(|c| c.code())
 }

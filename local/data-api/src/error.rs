@@ -37,6 +37,19 @@ impl ServiceError {
         self
     }
 
+    /// A model constraint a request broke, in the wording AWS's JSON services use for them
+    /// ("1 validation error detected: Value 'x' at 'name' failed to satisfy constraint: Member must
+    /// ...", as in the AWS-validated LocalStack snapshots).
+    pub fn constraint(code: &str, member: &str, value: impl std::fmt::Display, rule: &str) -> Self {
+        Self::bad_request(
+            code,
+            format!(
+                "1 validation error detected: Value '{value}' at '{member}' failed to satisfy \
+                 constraint: Member must {rule}"
+            ),
+        )
+    }
+
     /// An injected fault by its AWS name, with the status and message AWS uses for it.
     pub fn injected(code: &str) -> Self {
         let (status, message) = match code {

@@ -6,6 +6,7 @@
 
 mod admin;
 pub mod cluster;
+mod columns;
 pub mod config;
 pub mod db;
 mod error;

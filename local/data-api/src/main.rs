@@ -29,9 +29,9 @@ struct Args {
     /// Directory holding redshift.sql and aurora.sql.
     #[arg(long, default_value = "schemas/db")]
     schemas_dir: PathBuf,
-    /// Rows per GetStatementResult page.
-    #[arg(long, default_value_t = 1000)]
-    result_page_rows: usize,
+    /// Bytes of cell data per GetStatementResult page.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    result_page_bytes: usize,
 }
 
 fn parse_parameter(text: &str) -> Result<(String, String), String> {
@@ -68,7 +68,7 @@ async fn run(args: Args) -> Result<(), String> {
     config.redshift_database = args.redshift_database;
     config.aurora_database = args.aurora_database;
     config.ssm_parameters = args.ssm;
-    config.result_page_rows = args.result_page_rows;
+    config.result_page_bytes = args.result_page_bytes;
 
     // Held until the end of `run`: dropping it stops and removes the cluster.
     let mut cluster = None;

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use deadpool_postgres::Pool;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
@@ -29,6 +29,10 @@ pub struct App {
     pub postgres: Postgres,
     pub maintenance: Pool,
     pub faults: FaultInjection,
+    /// PostgreSQL connections redshift-data statements may hold at once.
+    pub redshift_slots: Arc<Semaphore>,
+    /// rds-data transactions that may be open at once (a connection each).
+    pub transaction_slots: Arc<Semaphore>,
     pub statements: redshift::Statements,
     pub pools: rds::Pools,
     pub transactions: rds::Transactions,
@@ -87,6 +91,8 @@ impl Server {
             maintenance: postgres.maintenance_pool(),
             postgres,
             faults: FaultInjection::default(),
+            redshift_slots: Arc::new(Semaphore::new(config.redshift_connections.max(1))),
+            transaction_slots: Arc::new(Semaphore::new(config.rds_transactions.max(1))),
             statements: Default::default(),
             pools: Default::default(),
             transactions: Default::default(),

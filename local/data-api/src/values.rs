@@ -19,6 +19,18 @@ pub enum Field {
     Double(f64),
     String(String),
     Blob(Vec<u8>),
+    /// rds-data's `arrayValue` (redshift-data has none: Redshift has no array columns).
+    Array(ArrayValue),
+}
+
+/// rds-data's `ArrayValue` union: one list per element type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ArrayValue {
+    BooleanValues(Vec<bool>),
+    LongValues(Vec<i64>),
+    DoubleValues(Vec<f64>),
+    StringValues(Vec<String>),
 }
 
 impl Serialize for Field {
@@ -32,6 +44,7 @@ impl Serialize for Field {
             Field::Double(d) => map.serialize_entry("doubleValue", d)?,
             Field::String(s) => map.serialize_entry("stringValue", s)?,
             Field::Blob(b) => map.serialize_entry("blobValue", &BASE64.encode(b))?,
+            Field::Array(a) => map.serialize_entry("arrayValue", a)?,
         }
         map.end()
     }
@@ -47,6 +60,12 @@ impl Field {
             Field::Double(d) => (*d).into(),
             Field::String(s) => s.clone().into(),
             Field::Blob(b) => BASE64.encode(b).into(),
+            Field::Array(a) => match a {
+                ArrayValue::BooleanValues(v) => v.clone().into(),
+                ArrayValue::LongValues(v) => v.clone().into(),
+                ArrayValue::DoubleValues(v) => v.clone().into(),
+                ArrayValue::StringValues(v) => v.clone().into(),
+            },
         }
     }
 
@@ -58,6 +77,12 @@ impl Field {
             Field::Long(_) | Field::Double(_) => 8,
             Field::String(s) => s.len(),
             Field::Blob(b) => b.len(),
+            Field::Array(a) => match a {
+                ArrayValue::BooleanValues(v) => v.len(),
+                ArrayValue::LongValues(v) => v.len() * 8,
+                ArrayValue::DoubleValues(v) => v.len() * 8,
+                ArrayValue::StringValues(v) => v.iter().map(String::len).sum(),
+            },
         }
     }
 }
@@ -110,6 +135,23 @@ fn read_cell(row: &Row, i: usize) -> Result<Field, UnsupportedType> {
         Type::UUID => get!(uuid::Uuid, |u| Field::String(u.to_string())),
         Type::JSON | Type::JSONB => get!(serde_json::Value, |v| Field::String(v.to_string())),
         Type::BYTEA => get!(Vec<u8>, Field::Blob),
+        // A function returning nothing (`SELECT pg_sleep(1)`): no value. **inferred**
+        Type::VOID => Field::Null,
+        Type::BOOL_ARRAY => get!(Vec<bool>, |v| Field::Array(ArrayValue::BooleanValues(v))),
+        Type::INT2_ARRAY => get!(Vec<i16>, |v| Field::Array(ArrayValue::LongValues(
+            v.into_iter().map(i64::from).collect()
+        ))),
+        Type::INT4_ARRAY => get!(Vec<i32>, |v| Field::Array(ArrayValue::LongValues(
+            v.into_iter().map(i64::from).collect()
+        ))),
+        Type::INT8_ARRAY => get!(Vec<i64>, |v| Field::Array(ArrayValue::LongValues(v))),
+        Type::FLOAT4_ARRAY => get!(Vec<f32>, |v| Field::Array(ArrayValue::DoubleValues(
+            v.into_iter().map(f64::from).collect()
+        ))),
+        Type::FLOAT8_ARRAY => get!(Vec<f64>, |v| Field::Array(ArrayValue::DoubleValues(v))),
+        Type::TEXT_ARRAY | Type::VARCHAR_ARRAY | Type::BPCHAR_ARRAY => {
+            get!(Vec<String>, |v| Field::Array(ArrayValue::StringValues(v)))
+        }
         _ if matches!(ty.kind(), Kind::Enum(_)) => get!(String, Field::String),
         _ => return Err(unsupported()),
     };
@@ -161,6 +203,8 @@ pub fn field_as_text(field: &Field) -> Option<String> {
         Field::Double(d) => Some(d.to_string()),
         Field::String(s) => Some(s.clone()),
         Field::Blob(b) => Some(format!("\\x{}", hex(b))),
+        // Array parameters are refused before binding (AWS: "Array parameters are not supported").
+        Field::Array(_) => None,
     }
 }
 

@@ -5,11 +5,17 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use tokio_postgres::GenericClient;
-use tokio_postgres::types::Type;
+use std::future::Future;
+use std::time::Duration;
 
-use super::wire::{SqlParameter, WireField, bad_request, database_error};
-use crate::db;
+use tokio_postgres::types::Type;
+use tokio_postgres::{CancelToken, GenericClient, NoTls};
+
+use super::wire::{
+    SqlParameter, WireField, bad_request, collect_error, database_error, statement_timeout,
+};
+use crate::columns::{self, ColumnInfo};
+use crate::db::{self, SizeLimits};
 use crate::error::ServiceError;
 use crate::sql;
 use crate::values::{self, Field, TextParam};
@@ -86,14 +92,20 @@ fn typed_value(p: &SqlParameter) -> Result<(Type, Field), ServiceError> {
         (Field::Long(_), _) => Type::INT8,
         (Field::Double(_), _) => Type::FLOAT8,
         (Field::Blob(_), _) => Type::BYTEA,
-        (Field::Null, _) => values::inferred_type(),
+        (Field::Null | Field::Array(_), _) => values::inferred_type(),
     };
     Ok((ty, field))
 }
 
+/// The Data API's limits on what one call returns (AWS: 64 KB per row, 1 MiB per response).
+const LIMITS: SizeLimits = SizeLimits {
+    row_bytes: 64 * 1024,
+    result_bytes: 1024 * 1024,
+};
+
 /// What one execution produced.
 pub struct Executed {
-    pub columns: Vec<(String, Type)>,
+    pub columns: Vec<ColumnInfo>,
     pub rows: Vec<Vec<Field>>,
     pub updated: u64,
 }
@@ -107,30 +119,50 @@ pub async fn run(
         .prepare_typed(&bound.sql, &bound.types)
         .await
         .map_err(|e| database_error(&e))?;
+    let columns = columns::describe(client, prepared.columns()).await;
     let stream = client
         .query_raw(&prepared, bound.params.iter())
         .await
         .map_err(|e| database_error(&e))?;
-    let (rows, affected) = db::collect_rows(stream)
+    let (rows, affected) = db::collect_rows(stream, LIMITS)
         .await
-        .map_err(|e| database_error(&e))?;
-    let rows = rows
-        .iter()
-        .map(values::read_row)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|u| ServiceError::bad_request("UnsupportedResultException", u.to_string()))?;
+        .map_err(|e| collect_error(&e))?;
     // A query's row count is not "records updated" (INSERT ... RETURNING's is).
     let is_query = matches!(
         sql::leading_keyword(original_sql).as_str(),
         "select" | "with" | "values" | "table" | "show"
     );
     Ok(Executed {
-        columns: prepared
-            .columns()
-            .iter()
-            .map(|c| (c.name().to_string(), c.type_().clone()))
-            .collect(),
+        columns,
         rows,
         updated: if is_query { 0 } else { affected.unwrap_or(0) },
     })
+}
+
+/// Runs `work` within rds-data's call timeout. Past it the call answers StatementTimeoutException;
+/// the statement is cancelled unless `continue_after_timeout`, in which case it runs on to its end
+/// (AWS: "Your application still receives the timeout error. However, the operation continues").
+pub async fn within_call_timeout<T: Send + 'static>(
+    timeout: Duration,
+    continue_after_timeout: bool,
+    cancel: CancelToken,
+    work: impl Future<Output = Result<T, ServiceError>> + Send + 'static,
+) -> Result<T, ServiceError> {
+    let mut task = tokio::spawn(work);
+    if let Ok(joined) = tokio::time::timeout(timeout, &mut task).await {
+        return joined.unwrap_or_else(|_| Err(super::wire::unavailable()));
+    }
+    if !continue_after_timeout {
+        // A cancel that reaches PostgreSQL before the query starts is ignored: repeat until it ends.
+        for _ in 0..25 {
+            let _ = cancel.cancel_query(NoTls).await;
+            if tokio::time::timeout(Duration::from_millis(200), &mut task)
+                .await
+                .is_ok()
+            {
+                break;
+            }
+        }
+    }
+    Err(statement_timeout())
 }

@@ -22,12 +22,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
-use execution::{Bound, bind, run};
-use state::Transaction;
+use execution::{Bound, bind, run, within_call_timeout};
+use state::{Ended, Transaction};
 pub use state::{Pools, Transactions};
 use wire::{
-    BatchInput, ExecuteInput, TransactionInput, bad_request, connect_error, database_error,
-    required,
+    BatchInput, ExecuteInput, TransactionInput, connect_error, database_error, required,
+    statement_timeout, unavailable,
 };
 
 use crate::error::{RestJsonError, ServiceError};
@@ -91,41 +91,92 @@ fn database_name(app: &App, requested: &Option<String>) -> String {
         .unwrap_or_else(|| app.config.aurora_database.clone())
 }
 
+/// Where a call's SQL runs: a pooled connection (autocommit) or an open transaction's.
+enum Connection {
+    Pooled(deadpool_postgres::Object),
+    Transaction(String, Arc<Transaction>),
+}
+
+impl Connection {
+    async fn open(
+        app: &App,
+        database: &Option<String>,
+        transaction_id: &Option<String>,
+    ) -> Result<Self, ServiceError> {
+        Ok(match transaction_id {
+            Some(id) => Connection::Transaction(id.clone(), app.transactions.get(id)?),
+            None => {
+                let database = database_name(app, database);
+                Connection::Pooled(app.pools.client(&app.postgres, &database).await?)
+            }
+        })
+    }
+
+    async fn cancel_token(&self) -> tokio_postgres::CancelToken {
+        match self {
+            Connection::Pooled(client) => client.cancel_token(),
+            Connection::Transaction(_, t) => t.client.lock().await.cancel_token(),
+        }
+    }
+
+    fn transaction_id(&self) -> Option<String> {
+        match self {
+            Connection::Pooled(_) => None,
+            Connection::Transaction(id, _) => Some(id.clone()),
+        }
+    }
+}
+
+/// After an error inside a transaction AWS aborts it: later calls with its id are "not found".
+fn abort_on_error<T>(
+    app: &App,
+    transaction_id: Option<String>,
+    result: Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    if let (Err(_), Some(id)) = (&result, transaction_id) {
+        app.transactions.end(&id, Ended::Aborted);
+    }
+    result
+}
+
 async fn execute_statement(app: &Arc<App>, input: ExecuteInput) -> Result<Value, ServiceError> {
     injected(app, "ExecuteStatement")?;
-    required(&input.resource_arn, "resourceArn")?;
-    required(&input.secret_arn, "secretArn")?;
-    let sql_text = required(&input.sql, "sql")?;
-    let format_json = match input.format_records_as.as_deref() {
-        None | Some("NONE") => false,
-        Some("JSON") => true,
-        Some(other) => return Err(bad_request(format!("Invalid formatRecordsAs: {other}"))),
+    let numbers = input.validate()?;
+    let sql_text = input.sql.clone().unwrap_or_default();
+    let bound = bind(&sql_text, &input.parameters)?;
+    let connection = Connection::open(app, &input.database, &input.transaction_id).await?;
+    let cancel = connection.cancel_token().await;
+    let transaction_id = connection.transaction_id();
+    let work = async move {
+        match &connection {
+            Connection::Pooled(client) => run(&***client, &bound, &sql_text).await,
+            Connection::Transaction(_, t) => run(&*t.client.lock().await, &bound, &sql_text).await,
+        }
     };
-    let bound = bind(sql_text, &input.parameters)?;
-    let executed = match &input.transaction_id {
-        Some(id) => {
-            let transaction = app.transactions.get(id)?;
-            let client = transaction.client.lock().await;
-            run(&*client, &bound, sql_text).await?
-        }
-        None => {
-            let database = database_name(app, &input.database);
-            let client = app.pools.client(&app.postgres, &database).await?;
-            run(&**client, &bound, sql_text).await?
-        }
+    let continued = input.continue_after_timeout;
+    let result = within_call_timeout(app.config.rds_call_timeout, continued, cancel, work).await;
+    // A statement that goes on after the timeout has not failed (yet): its transaction stays open.
+    let timed_out_but_running = continued
+        && result
+            .as_ref()
+            .is_err_and(|e| e.code == "StatementTimeoutException");
+    let executed = if timed_out_but_running {
+        result?
+    } else {
+        abort_on_error(app, transaction_id, result)?
     };
     Ok(wire::execute_output(
         executed,
         input.include_result_metadata,
-        format_json,
+        input.format_records_as.as_deref() == Some("JSON"),
+        numbers,
     ))
 }
 
 async fn batch_execute_statement(app: &Arc<App>, input: BatchInput) -> Result<Value, ServiceError> {
     injected(app, "BatchExecuteStatement")?;
-    required(&input.resource_arn, "resourceArn")?;
-    required(&input.secret_arn, "secretArn")?;
-    let sql_text = required(&input.sql, "sql")?;
+    input.validate()?;
+    let sql_text = input.sql.clone().unwrap_or_default();
     let sets = if input.parameter_sets.is_empty() {
         vec![Vec::new()]
     } else {
@@ -133,38 +184,51 @@ async fn batch_execute_statement(app: &Arc<App>, input: BatchInput) -> Result<Va
     };
     let bound: Vec<Bound> = sets
         .iter()
-        .map(|set| bind(sql_text, set))
+        .map(|set| bind(&sql_text, set))
         .collect::<Result<_, _>>()?;
-    let mut results = Vec::new();
-    match &input.transaction_id {
-        Some(id) => {
-            let transaction = app.transactions.get(id)?;
-            let client = transaction.client.lock().await;
-            for b in &bound {
-                run(&*client, b, sql_text).await?;
-                results.push(json!({ "generatedFields": [] }));
+    let connection = Connection::open(app, &input.database, &input.transaction_id).await?;
+    let cancel = connection.cancel_token().await;
+    let transaction_id = connection.transaction_id();
+    let work = async move {
+        let mut results = Vec::new();
+        match connection {
+            Connection::Transaction(_, t) => {
+                let client = t.client.lock().await;
+                for b in &bound {
+                    run(&*client, b, &sql_text).await?;
+                    results.push(json!({ "generatedFields": [] }));
+                }
+            }
+            Connection::Pooled(mut client) => {
+                // Without a transaction id the whole batch is one transaction, as on AWS.
+                let tx = client.transaction().await.map_err(|e| database_error(&e))?;
+                for b in &bound {
+                    run(&*tx, b, &sql_text).await?;
+                    results.push(json!({ "generatedFields": [] }));
+                }
+                tx.commit().await.map_err(|e| database_error(&e))?;
             }
         }
-        None => {
-            // Without a transaction id the whole batch is one transaction, as on AWS.
-            let database = database_name(app, &input.database);
-            let mut client = app.pools.client(&app.postgres, &database).await?;
-            let tx = client.transaction().await.map_err(|e| database_error(&e))?;
-            for b in &bound {
-                run(&*tx, b, sql_text).await?;
-                results.push(json!({ "generatedFields": [] }));
-            }
-            tx.commit().await.map_err(|e| database_error(&e))?;
-        }
-    }
+        Ok(results)
+    };
+    let result = within_call_timeout(app.config.rds_call_timeout, false, cancel, work).await;
+    let results = abort_on_error(app, transaction_id, result)?;
     Ok(json!({ "updateResults": results }))
 }
 
 async fn begin_transaction(app: &Arc<App>, input: TransactionInput) -> Result<Value, ServiceError> {
     injected(app, "BeginTransaction")?;
-    required(&input.resource_arn, "resourceArn")?;
-    required(&input.secret_arn, "secretArn")?;
+    input.validate()?;
     let database = database_name(app, &input.database);
+    // Past `rds_transactions` open transactions a Begin waits for one to end, within the call
+    // timeout (AWS documents no limit of its own: **inferred**).
+    let slot = tokio::time::timeout(
+        app.config.rds_call_timeout,
+        app.transaction_slots.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| statement_timeout())?
+    .map_err(|_| unavailable())?;
     let (client, driver) = app
         .postgres
         .connect(&database)
@@ -176,7 +240,7 @@ async fn begin_transaction(app: &Arc<App>, input: TransactionInput) -> Result<Va
         .map_err(|e| database_error(&e))?;
     let id = BASE64.encode(uuid::Uuid::new_v4().as_bytes());
     app.transactions
-        .insert(id.clone(), Transaction::new(database, client, driver));
+        .insert(id.clone(), Transaction::new(database, client, driver, slot));
     Ok(json!({ "transactionId": id }))
 }
 
@@ -216,8 +280,7 @@ async fn end_transaction(
     status: &str,
 ) -> Result<Value, ServiceError> {
     injected(app, operation)?;
-    required(&input.resource_arn, "resourceArn")?;
-    required(&input.secret_arn, "secretArn")?;
+    input.validate()?;
     let id = required(&input.transaction_id, "transactionId")?;
     let transaction = app.transactions.take(id)?;
     let client = transaction.client.lock().await;

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinHandle;
 use tokio_postgres::Client;
 
@@ -23,15 +24,41 @@ pub struct Transaction {
     pub client: tokio::sync::Mutex<Client>,
     pub driver: JoinHandle<()>,
     last_used: Mutex<Instant>,
+    /// One of the `rds_transactions` slots, given back when the transaction is gone.
+    _slot: OwnedSemaphorePermit,
 }
 
 impl Transaction {
-    pub fn new(database: String, client: Client, driver: JoinHandle<()>) -> Self {
+    pub fn new(
+        database: String,
+        client: Client,
+        driver: JoinHandle<()>,
+        slot: OwnedSemaphorePermit,
+    ) -> Self {
         Self {
             database,
             client: tokio::sync::Mutex::new(client),
             driver,
             last_used: Mutex::new(Instant::now()),
+            _slot: slot,
+        }
+    }
+}
+
+/// Why a transaction id no longer answers, in the words of AWS's troubleshooting guide.
+#[derive(Debug, Clone, Copy)]
+pub enum Ended {
+    Expired,
+    Finished,
+    Aborted,
+}
+
+impl Ended {
+    fn cause(self) -> &'static str {
+        match self {
+            Ended::Expired => "Transaction may be expired",
+            Ended::Finished => "One previous call resulted in a termination of your transaction",
+            Ended::Aborted => "Transaction has been aborted due to an error from a previous call",
         }
     }
 }
@@ -39,6 +66,7 @@ impl Transaction {
 #[derive(Debug, Default)]
 pub struct Transactions {
     open: Mutex<HashMap<String, Arc<Transaction>>>,
+    ended: Mutex<HashMap<String, Ended>>,
 }
 
 impl Transactions {
@@ -47,35 +75,54 @@ impl Transactions {
     }
 
     pub fn get(&self, id: &str) -> Result<Arc<Transaction>, ServiceError> {
-        let transaction = lock(&self.open)
-            .get(id)
-            .cloned()
-            .ok_or_else(|| transaction_not_found(id))?;
+        let found = lock(&self.open).get(id).cloned();
+        let transaction = found.ok_or_else(|| {
+            let cause = lock(&self.ended).get(id).map(|e| e.cause());
+            transaction_not_found(id, cause)
+        })?;
         *lock(&transaction.last_used) = Instant::now();
         Ok(transaction)
+    }
+
+    /// Removes the transaction for good, remembering why; closing its connection rolls it back.
+    pub fn end(&self, id: &str, why: Ended) {
+        if let Some(transaction) = lock(&self.open).remove(id) {
+            if !matches!(why, Ended::Finished) {
+                transaction.driver.abort();
+            }
+        }
+        lock(&self.ended).insert(id.to_string(), why);
     }
 
     pub fn take(&self, id: &str) -> Result<Arc<Transaction>, ServiceError> {
         let transaction = self.get(id)?;
         lock(&self.open).remove(id);
+        lock(&self.ended).insert(id.to_string(), Ended::Finished);
         Ok(transaction)
     }
 
     /// Drops transactions idle longer than `timeout`; closing the connection rolls them back.
     pub fn expire(&self, timeout: Duration) {
-        lock(&self.open).retain(|_, t| {
+        let mut expired = Vec::new();
+        lock(&self.open).retain(|id, t| {
             let keep = lock(&t.last_used).elapsed() < timeout;
             if !keep {
                 t.driver.abort();
+                expired.push(id.clone());
             }
             keep
         });
+        let mut ended = lock(&self.ended);
+        for id in expired {
+            ended.insert(id, Ended::Expired);
+        }
     }
 
     pub fn clear(&self) {
         for (_, t) in lock(&self.open).drain() {
             t.driver.abort();
         }
+        lock(&self.ended).clear();
     }
 }
 

@@ -7,9 +7,10 @@ use serde_json::{Map, Value, json};
 use tokio_postgres::types::Type;
 
 use super::execution::Executed;
+use crate::columns::ColumnInfo;
 use crate::db;
 use crate::error::ServiceError;
-use crate::values;
+use crate::values::{self, Field};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -23,7 +24,143 @@ pub struct ExecuteInput {
     pub transaction_id: Option<String>,
     #[serde(default)]
     pub include_result_metadata: bool,
+    #[serde(default)]
+    pub continue_after_timeout: bool,
+    pub result_set_options: Option<ResultSetOptions>,
     pub format_records_as: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultSetOptions {
+    pub decimal_return_type: Option<String>,
+    pub long_return_type: Option<String>,
+}
+
+/// How numbers come back (`resultSetOptions`): by default a DECIMAL is a `stringValue` and a LONG a
+/// `longValue`; `decimalReturnType: DOUBLE_OR_LONG` makes a DECIMAL a `longValue` when its scale is 0
+/// and a `doubleValue` otherwise; `longReturnType: STRING` makes a LONG a `stringValue`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NumberFormat {
+    pub decimal_as_number: bool,
+    pub long_as_string: bool,
+}
+
+impl ExecuteInput {
+    /// The model's constraints, checked before anything runs; the number format asked for.
+    pub fn validate(&self) -> Result<NumberFormat, ServiceError> {
+        validate_target(&self.resource_arn, &self.secret_arn, &self.database)?;
+        validate_sql(&self.sql)?;
+        if let Some(id) = &self.transaction_id {
+            check_length("transactionId", id, 0, 192)?;
+        }
+        if let Some(format) = self
+            .format_records_as
+            .as_deref()
+            .filter(|f| !["NONE", "JSON"].contains(f))
+        {
+            return Err(enum_violation("formatRecordsAs", format, &["NONE", "JSON"]));
+        }
+        let options = self.result_set_options.clone().unwrap_or_default();
+        let decimal = options.decimal_return_type.as_deref().unwrap_or("STRING");
+        if !["STRING", "DOUBLE_OR_LONG"].contains(&decimal) {
+            return Err(enum_violation(
+                "resultSetOptions.decimalReturnType",
+                decimal,
+                &["STRING", "DOUBLE_OR_LONG"],
+            ));
+        }
+        let long = options.long_return_type.as_deref().unwrap_or("LONG");
+        if !["STRING", "LONG"].contains(&long) {
+            return Err(enum_violation(
+                "resultSetOptions.longReturnType",
+                long,
+                &["STRING", "LONG"],
+            ));
+        }
+        Ok(NumberFormat {
+            decimal_as_number: decimal == "DOUBLE_OR_LONG",
+            long_as_string: long == "STRING",
+        })
+    }
+}
+
+impl BatchInput {
+    pub fn validate(&self) -> Result<(), ServiceError> {
+        validate_target(&self.resource_arn, &self.secret_arn, &self.database)?;
+        validate_sql(&self.sql)?;
+        if let Some(id) = &self.transaction_id {
+            check_length("transactionId", id, 0, 192)?;
+        }
+        Ok(())
+    }
+}
+
+impl TransactionInput {
+    pub fn validate(&self) -> Result<(), ServiceError> {
+        validate_target(&self.resource_arn, &self.secret_arn, &self.database)?;
+        if let Some(id) = &self.transaction_id {
+            check_length("transactionId", id, 0, 192)?;
+        }
+        Ok(())
+    }
+}
+
+fn constraint(member: &str, value: impl std::fmt::Display, rule: &str) -> ServiceError {
+    ServiceError::constraint("BadRequestException", member, value, rule)
+}
+
+fn enum_violation(member: &str, value: &str, allowed: &[&str]) -> ServiceError {
+    let rule = format!("satisfy enum value set: [{}]", allowed.join(", "));
+    constraint(member, value, &rule)
+}
+
+fn check_length(member: &str, value: &str, min: usize, max: usize) -> Result<(), ServiceError> {
+    let length = value.chars().count();
+    if length < min {
+        let rule = format!("have length greater than or equal to {min}");
+        return Err(constraint(member, value, &rule));
+    }
+    if length > max {
+        let rule = format!("have length less than or equal to {max}");
+        return Err(constraint(member, value, &rule));
+    }
+    Ok(())
+}
+
+/// resourceArn and secretArn: required, 11-100 characters (the model), and ARNs
+/// (`arn:partition:service:region:account:resource`; AWS's wording for a non-ARN is not documented:
+/// **inferred**); database at most 64.
+fn validate_target(
+    resource_arn: &Option<String>,
+    secret_arn: &Option<String>,
+    database: &Option<String>,
+) -> Result<(), ServiceError> {
+    for (member, value) in [("resourceArn", resource_arn), ("secretArn", secret_arn)] {
+        let value = required(value, member)?;
+        check_length(member, value, 11, 100)?;
+        let parts: Vec<&str> = value.splitn(6, ':').collect();
+        if parts.len() < 6 || parts[0] != "arn" || parts[1].is_empty() || parts[2].is_empty() {
+            return Err(bad_request(format!(
+                "Invalid {member}: {value} is not an ARN"
+            )));
+        }
+    }
+    if let Some(database) = database {
+        check_length("database", database, 0, 64)?;
+    }
+    Ok(())
+}
+
+/// sql: required, at most 65,536 characters (the model; the wording is as users report AWS's).
+fn validate_sql(sql: &Option<String>) -> Result<(), ServiceError> {
+    let sql = required(sql, "sql")?;
+    if sql.chars().count() > 65_536 {
+        return Err(bad_request(
+            "Number of characters in SQLStatement is longer than 65536",
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,34 +261,100 @@ pub fn database_error(e: &tokio_postgres::Error) -> ServiceError {
     }
 }
 
-pub fn transaction_not_found(id: &str) -> ServiceError {
+/// AWS's troubleshooting guide: "Transaction <transaction_ID> isn't found", with the cause appended
+/// (how it is appended is **inferred**).
+pub fn transaction_not_found(id: &str, cause: Option<&str>) -> ServiceError {
+    let message = match cause {
+        Some(cause) => format!("Transaction {id} isn't found. {cause}"),
+        None => format!("Transaction {id} isn't found"),
+    };
     ServiceError::new(
         StatusCode::NOT_FOUND,
         "TransactionNotFoundException",
-        format!("Transaction {id} is not found"),
+        message,
     )
 }
 
-fn column_metadata((name, ty): &(String, Type)) -> Value {
+/// AWS ends a call after 45 s with this (the shape's documented text).
+pub fn statement_timeout() -> ServiceError {
+    ServiceError::bad_request(
+        "StatementTimeoutException",
+        "The execution of the SQL statement timed out.",
+    )
+}
+
+/// The Data API's size limits, worded as AWS answers them: a row over 64 KB is "Packet for query
+/// is too large" (troubleshooting guide; the error code is **inferred**), a response over 1 MiB
+/// "Database returned more than the allowed response size limit" (BadRequestException, as botocore
+/// users report it).
+pub fn collect_error(error: &db::CollectError) -> ServiceError {
+    match error {
+        db::CollectError::Postgres(e) => database_error(e),
+        db::CollectError::Unsupported(u) => {
+            ServiceError::bad_request("UnsupportedResultException", u.to_string())
+        }
+        db::CollectError::RowTooLarge(_) => bad_request("Packet for query is too large"),
+        db::CollectError::ResultTooLarge(_) => {
+            bad_request("Database returned more than the allowed response size limit")
+        }
+    }
+}
+
+fn column_metadata(column: &ColumnInfo) -> Value {
+    let ty = &column.ty;
     json!({
-        "name": name,
-        "label": name,
+        "name": column.name,
+        "label": column.name,
         "type": values::jdbc_type_code(ty),
         "typeName": ty.name(),
-        "schemaName": "",
-        "tableName": "",
+        "schemaName": column.schema,
+        "tableName": column.table,
         "isAutoIncrement": false,
         "isSigned": values::is_signed(ty),
         "isCurrency": false,
         "isCaseSensitive": values::is_case_sensitive(ty),
-        "nullable": 2,
-        "precision": 0,
-        "scale": 0,
+        "nullable": column.nullable,
+        "precision": column.precision,
+        "scale": column.scale,
         "arrayBaseColumnType": 0,
     })
 }
 
-pub fn execute_output(executed: Executed, include_metadata: bool, format_json: bool) -> Value {
+/// A cell as `resultSetOptions` asks for it.
+fn formatted(field: &Field, ty: &Type, format: NumberFormat) -> Field {
+    match field {
+        Field::String(text) if *ty == Type::NUMERIC && format.decimal_as_number => {
+            let integral = !text.contains(['.', 'e', 'E']);
+            match (integral, text.parse::<i64>(), text.parse::<f64>()) {
+                (true, Ok(n), _) => Field::Long(n),
+                (_, _, Ok(d)) => Field::Double(d),
+                _ => field.clone(),
+            }
+        }
+        Field::Long(n) if format.long_as_string => Field::String(n.to_string()),
+        other => other.clone(),
+    }
+}
+
+pub fn execute_output(
+    executed: Executed,
+    include_metadata: bool,
+    format_json: bool,
+    numbers: NumberFormat,
+) -> Value {
+    let executed = Executed {
+        rows: executed
+            .rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .zip(&executed.columns)
+                    .map(|(f, c)| formatted(f, &c.ty, numbers))
+                    .collect()
+            })
+            .collect(),
+        ..executed
+    };
     let mut out = json!({ "numberOfRecordsUpdated": executed.updated, "generatedFields": [] });
     if include_metadata {
         out["columnMetadata"] = executed.columns.iter().map(column_metadata).collect();
@@ -165,7 +368,7 @@ pub fn execute_output(executed: Executed, include_metadata: bool, format_json: b
                     .columns
                     .iter()
                     .zip(row)
-                    .map(|((name, _), f)| (name.clone(), f.to_json()))
+                    .map(|(column, f)| (column.name.clone(), f.to_json()))
                     .collect();
                 Value::Object(object)
             })

@@ -9,11 +9,15 @@ use serde_json::{Value, json};
 use tokio_postgres::{CancelToken, NoTls};
 
 use super::statements::{ResultSet, Statement, Status};
-use crate::db;
+use crate::columns::{self, ColumnInfo};
+use crate::db::{self, CollectError, SizeLimits};
 use crate::fault_injection::Fault;
 use crate::server::App;
 use crate::sql;
-use crate::values::{self, TextParam};
+use crate::values::{self, Field, TextParam};
+
+/// The Data API's limit on one row of a result (AWS: 64 KB, "Packet for query is too large").
+const MAX_ROW_BYTES: usize = 64 * 1024;
 
 /// How a statement ended, before the artificial duration is applied.
 enum Outcome {
@@ -25,6 +29,16 @@ enum Outcome {
 /// Runs `statement` to its end (spawned by ExecuteStatement).
 pub async fn run(app: Arc<App>, statement: Arc<Statement>, fault: Option<Fault>) {
     let started = Instant::now();
+    // SUBMITTED until a connection slot is free: up to 200 statements are admitted (AWS's quota),
+    // but only `redshift_connections` hold a PostgreSQL connection at once.
+    let slot = tokio::select! {
+        slot = app.redshift_slots.clone().acquire_owned() => slot.ok(),
+        _ = statement.cancelled() => None,
+    };
+    if slot.is_none() {
+        finish(&statement, Outcome::Aborted, started.elapsed());
+        return;
+    }
     statement.set_status(Status::Picked);
     let outcome = match fault {
         Some(Fault::StatementFailed) => {
@@ -34,6 +48,7 @@ pub async fn run(app: Arc<App>, statement: Arc<Statement>, fault: Option<Fault>)
         Some(Fault::StatementAborted) => Outcome::Aborted,
         _ => execute(&app, &statement).await,
     };
+    drop(slot);
     let outcome = match outcome {
         Outcome::Aborted => Outcome::Aborted,
         other => {
@@ -86,14 +101,38 @@ async fn execute(app: &App, statement: &Statement) -> Outcome {
         Ok(connected) => connected,
         Err(e) => return Outcome::Failed(db::error_text(&e)),
     };
-    let outcome = run_on(&client, statement).await;
+    let outcome = run_on(&client, statement, app.config.redshift_result_bytes).await;
     drop(client);
     // The backend is gone once the connection task ends: nothing keeps running after ABORTED.
     let _ = driver.await;
     outcome
 }
 
-async fn run_on(client: &tokio_postgres::Client, statement: &Statement) -> Outcome {
+/// The statement's error text: PostgreSQL's, or the Data API's own for its size limits (AWS's
+/// troubleshooting guide names them by these texts; that they are the whole Error is **inferred**).
+fn failure_text(error: &CollectError) -> String {
+    match error {
+        CollectError::Postgres(e) => db::error_text(e),
+        CollectError::Unsupported(u) => format!("ERROR: {u}"),
+        CollectError::RowTooLarge(_) => "Packet for query is too large".into(),
+        CollectError::ResultTooLarge(_) => "Database response exceeded size limit".into(),
+    }
+}
+
+/// Redshift has no array columns, so its Field has no arrayValue: an array column is unsupported.
+fn first_array_column<'a>(rows: &[Vec<Field>], columns: &'a [Value]) -> Option<&'a str> {
+    let index = rows
+        .first()?
+        .iter()
+        .position(|f| matches!(f, Field::Array(_)))?;
+    columns[index]["typeName"].as_str()
+}
+
+async fn run_on(
+    client: &tokio_postgres::Client,
+    statement: &Statement,
+    result_limit: usize,
+) -> Outcome {
     let failed = |e: tokio_postgres::Error| Outcome::Failed(db::error_text(&e));
     let pid: i32 = match client.query_one("SELECT pg_backend_pid()", &[]).await {
         Ok(row) => row.get(0),
@@ -116,38 +155,48 @@ async fn run_on(client: &tokio_postgres::Client, statement: &Statement) -> Outco
         .map(|n| TextParam(values.get(n.as_str()).map(|v| v.to_string())))
         .collect();
 
+    let limits = SizeLimits {
+        row_bytes: MAX_ROW_BYTES,
+        result_bytes: result_limit,
+    };
     let query = async {
         let prepared = client.prepare_typed(&translated.sql, &types).await?;
         let has_result_set = !prepared.columns().is_empty();
-        let columns = prepared.columns().iter().map(column_metadata).collect();
+        let columns: Vec<Value> = columns::describe(client, prepared.columns())
+            .await
+            .iter()
+            .map(column_metadata)
+            .collect();
         let stream = client.query_raw(&prepared, params.iter()).await?;
-        let (rows, affected) = db::collect_rows(stream).await?;
-        Ok::<_, tokio_postgres::Error>((has_result_set, columns, rows, affected))
+        let (rows, affected) = db::collect_rows(stream, limits).await?;
+        Ok::<_, CollectError>((has_result_set, columns, rows, affected))
     };
     let outcome = cancellable(query, client.cancel_token(), statement).await;
     match outcome {
         None => Outcome::Aborted,
-        Some(Err(e)) => failed(e),
+        Some(Err(e)) => Outcome::Failed(failure_text(&e)),
         Some(Ok((has_result_set, columns, rows, affected))) => {
-            let rows: Result<Vec<_>, _> = rows.iter().map(values::read_row).collect();
-            match rows {
-                Err(unsupported) => Outcome::Failed(format!("ERROR: {unsupported}")),
-                Ok(rows) => Outcome::Finished(
-                    has_result_set.then_some(ResultSet { columns, rows }),
-                    affected.map_or(-1, |n| n as i64),
-                ),
+            if let Some(array) = first_array_column(&rows, &columns) {
+                return Outcome::Failed(format!(
+                    "ERROR: {}",
+                    values::UnsupportedType(array.to_string())
+                ));
             }
+            Outcome::Finished(
+                has_result_set.then_some(ResultSet { columns, rows }),
+                affected.map_or(-1, |n| n as i64),
+            )
         }
     }
 }
 
 /// Runs `query` until it ends or a cancel is requested; then sends PostgreSQL's cancel request until
 /// the query stops (a cancel that arrives before the query is ignored by the server). `None` = aborted.
-async fn cancellable<T>(
-    query: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+async fn cancellable<T, E>(
+    query: impl std::future::Future<Output = Result<T, E>>,
     token: CancelToken,
     statement: &Statement,
-) -> Option<Result<T, tokio_postgres::Error>> {
+) -> Option<Result<T, E>> {
     tokio::pin!(query);
     tokio::select! {
         biased;
@@ -167,20 +216,20 @@ async fn cancellable<T>(
     }
 }
 
-fn column_metadata(column: &tokio_postgres::Column) -> Value {
-    let ty = column.type_();
+fn column_metadata(column: &ColumnInfo) -> Value {
+    let ty = &column.ty;
     json!({
-        "name": column.name(),
-        "label": column.name(),
+        "name": column.name,
+        "label": column.name,
         "typeName": ty.name(),
         "isCaseSensitive": values::is_case_sensitive(ty),
         "isCurrency": false,
         "isSigned": values::is_signed(ty),
-        "nullable": 1,
-        "precision": 0,
-        "scale": 0,
-        "length": 0,
-        "schemaName": "",
-        "tableName": "",
+        "nullable": column.nullable,
+        "precision": column.precision,
+        "scale": column.scale,
+        "length": column.length,
+        "schemaName": column.schema,
+        "tableName": column.table,
     })
 }

@@ -20,6 +20,7 @@ use wire::{ExecuteInput, IdInput, ListInput, parse, validation};
 use crate::error::ServiceError;
 use crate::fault_injection::Fault;
 use crate::server::App;
+use crate::values::Field;
 
 /// How long CancelStatement waits for the query to stop, so "cancelled" means no longer running.
 const CANCEL_SETTLE: Duration = Duration::from_secs(5);
@@ -92,28 +93,44 @@ async fn get_statement_result(app: &Arc<App>, input: IdInput) -> Result<Value, S
             status.name()
         )));
     }
-    let progress = statement.progress();
+    let mut progress = statement.progress();
+    let progress = &mut *progress;
     let result = progress.result.as_ref().ok_or_else(|| {
         validation("Query does not have result. Please check query status with DescribeStatement.")
     })?;
     let offset = match input.next_token.as_deref() {
         None => 0,
-        Some(token) => token
-            .strip_prefix("page:")
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n <= result.rows.len())
+        Some(token) => *progress
+            .page_tokens
+            .get(token)
             .ok_or_else(|| validation("Invalid NextToken."))?,
     };
-    let end = (offset + app.config.result_page_rows.max(1)).min(result.rows.len());
+    let end = page_end(&result.rows, offset, app.config.result_page_bytes);
     let mut out = json!({
         "Records": &result.rows[offset..end],
         "ColumnMetadata": result.columns,
         "TotalNumRows": result.rows.len(),
     });
     if end < result.rows.len() {
-        out["NextToken"] = format!("page:{end}").into();
+        let token = wire::opaque_token();
+        progress.page_tokens.insert(token.clone(), end);
+        out["NextToken"] = token.into();
     }
     Ok(out)
+}
+
+/// Where the page starting at `offset` ends: rows until `page_bytes` of cell data, at least one.
+fn page_end(rows: &[Vec<Field>], offset: usize, page_bytes: usize) -> usize {
+    let mut bytes = 0;
+    let mut end = offset;
+    while end < rows.len() {
+        bytes += rows[end].iter().map(Field::size).sum::<usize>();
+        if bytes > page_bytes && end > offset {
+            break;
+        }
+        end += 1;
+    }
+    end
 }
 
 async fn cancel_statement(app: &Arc<App>, input: IdInput) -> Result<Value, ServiceError> {
@@ -132,14 +149,16 @@ async fn cancel_statement(app: &Arc<App>, input: IdInput) -> Result<Value, Servi
 }
 
 fn list_statements(app: &Arc<App>, input: ListInput) -> Result<Value, ServiceError> {
+    input.validate()?;
     let offset = match input.next_token.as_deref() {
         None => 0,
-        Some(token) => token
-            .strip_prefix("list:")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| validation("Invalid NextToken."))?,
+        Some(token) => wire::list_offset(token).ok_or_else(|| validation("Invalid NextToken."))?,
     };
-    let max = input.max_results.unwrap_or(100).clamp(1, 100);
+    // 0 is within the model's range; taken as "the default page" (**inferred**).
+    let max = match input.max_results {
+        None | Some(0) => 100,
+        Some(n) => n as usize,
+    };
     let wanted = input.status.filter(|s| s != "ALL");
     let matching: Vec<_> = app
         .statements
@@ -153,6 +172,19 @@ fn list_statements(app: &Arc<App>, input: ListInput) -> Result<Value, ServiceErr
                     .is_some_and(|name| name.starts_with(n))
             })
         })
+        .filter(|s| input.database.as_deref().is_none_or(|d| s.database == d))
+        .filter(|s| {
+            input
+                .workgroup_name
+                .as_deref()
+                .is_none_or(|w| s.workgroup_name.as_deref() == Some(w))
+        })
+        .filter(|s| {
+            input
+                .cluster_identifier
+                .as_deref()
+                .is_none_or(|c| s.cluster_identifier.as_deref() == Some(c))
+        })
         .collect();
     let page: Vec<Value> = matching
         .iter()
@@ -162,7 +194,7 @@ fn list_statements(app: &Arc<App>, input: ListInput) -> Result<Value, ServiceErr
         .collect();
     let mut out = json!({ "Statements": page });
     if offset + max < matching.len() {
-        out["NextToken"] = format!("list:{}", offset + max).into();
+        out["NextToken"] = wire::list_token(offset + max).into();
     }
     Ok(out)
 }

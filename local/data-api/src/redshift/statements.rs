@@ -3,6 +3,7 @@
 //! idempotent.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -63,6 +64,9 @@ pub struct Progress {
     pub result_rows: i64,
     pub result_size: i64,
     pub backend_pid: Option<i32>,
+    /// GetStatementResult's NextTokens: random strings standing for a row offset, so that no client
+    /// can build or read one (AWS's are opaque too).
+    pub page_tokens: HashMap<String, usize>,
 }
 
 /// What a statement is asked to run, as ExecuteStatement gave it.
@@ -90,6 +94,8 @@ pub struct Statement {
     pub statement_name: Option<String>,
     pub parameters: Vec<SqlParameter>,
     pub created_at: DateTime<Utc>,
+    /// Stands for Redshift's query id (`RedshiftQueryId`): a number per statement of this server.
+    pub query_id: i64,
     progress: Mutex<Progress>,
     status: watch::Sender<Status>,
     cancel: watch::Sender<bool>,
@@ -107,7 +113,7 @@ pub struct StatementView {
 }
 
 impl Statement {
-    fn new(submission: Submission) -> Self {
+    fn new(submission: Submission, query_id: i64) -> Self {
         Self {
             id: Uuid::new_v4(),
             query: submission.query,
@@ -119,6 +125,7 @@ impl Statement {
             statement_name: submission.statement_name,
             parameters: submission.parameters,
             created_at: Utc::now(),
+            query_id,
             progress: Mutex::new(Progress {
                 updated_at: Utc::now(),
                 error: None,
@@ -127,6 +134,7 @@ impl Statement {
                 result_rows: -1,
                 result_size: -1,
                 backend_pid: None,
+                page_tokens: HashMap::new(),
             }),
             status: watch::Sender::new(Status::Submitted),
             cancel: watch::Sender::new(false),
@@ -191,6 +199,7 @@ impl Statement {
 pub struct Statements {
     by_id: Mutex<HashMap<Uuid, Arc<Statement>>>,
     by_client_token: Mutex<HashMap<String, Uuid>>,
+    last_query_id: AtomicI64,
 }
 
 impl Statements {
@@ -231,15 +240,16 @@ impl Statements {
         submission: Submission,
         client_token: Option<String>,
     ) -> Result<Arc<Statement>, ServiceError> {
-        let active = lock(&self.by_id)
-            .values()
-            .filter(|s| !s.status().is_terminal())
-            .count();
+        // Counted and inserted under one lock, so concurrent calls cannot pass the quota together.
+        let mut by_id = lock(&self.by_id);
+        let active = by_id.values().filter(|s| !s.status().is_terminal()).count();
         if active >= MAX_ACTIVE_STATEMENTS {
             return Err(ServiceError::injected("ActiveStatementsExceededException"));
         }
-        let statement = Arc::new(Statement::new(submission));
-        lock(&self.by_id).insert(statement.id, statement.clone());
+        let query_id = self.last_query_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let statement = Arc::new(Statement::new(submission, query_id));
+        by_id.insert(statement.id, statement.clone());
+        drop(by_id);
         if let Some(token) = client_token {
             lock(&self.by_client_token).insert(token, statement.id);
         }

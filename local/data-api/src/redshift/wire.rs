@@ -1,6 +1,8 @@
 //! redshift-data's wire shapes (awsJson1_1): the inputs as the SDKs send them, their validation, and
 //! the answers built from a statement.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -44,10 +46,105 @@ pub struct IdInput {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListInput {
-    pub max_results: Option<usize>,
+    pub max_results: Option<i64>,
     pub next_token: Option<String>,
     pub status: Option<String>,
     pub statement_name: Option<String>,
+    pub database: Option<String>,
+    pub workgroup_name: Option<String>,
+    pub cluster_identifier: Option<String>,
+}
+
+const STATUSES: [&str; 7] = [
+    "SUBMITTED",
+    "PICKED",
+    "STARTED",
+    "FINISHED",
+    "ABORTED",
+    "FAILED",
+    "ALL",
+];
+
+impl ListInput {
+    /// The model's constraints: MaxResults 0-100, Status one of the enum, the name filters' patterns.
+    pub fn validate(&self) -> Result<(), ServiceError> {
+        if let Some(max) = self.max_results.filter(|m| !(0..=100).contains(m)) {
+            let rule = if max < 0 {
+                "have value greater than or equal to 0"
+            } else {
+                "have value less than or equal to 100"
+            };
+            return Err(constraint("maxResults", max, rule));
+        }
+        if let Some(status) = self.status.as_deref().filter(|s| !STATUSES.contains(s)) {
+            let rule = format!("satisfy enum value set: [{}]", STATUSES.join(", "));
+            return Err(constraint("status", status, &rule));
+        }
+        if let Some(name) = &self.statement_name {
+            check_length("statementName", name, 0, 2048)?;
+        }
+        validate_names(
+            self.workgroup_name.as_deref(),
+            self.cluster_identifier.as_deref(),
+        )
+    }
+}
+
+fn constraint(member: &str, value: impl std::fmt::Display, rule: &str) -> ServiceError {
+    ServiceError::constraint("ValidationException", member, value, rule)
+}
+
+fn check_length(member: &str, value: &str, min: usize, max: usize) -> Result<(), ServiceError> {
+    let length = value.chars().count();
+    if length < min {
+        return Err(constraint(
+            member,
+            value,
+            &format!("have length greater than or equal to {min}"),
+        ));
+    }
+    if length > max {
+        return Err(constraint(
+            member,
+            value,
+            &format!("have length less than or equal to {max}"),
+        ));
+    }
+    Ok(())
+}
+
+const CLUSTER_PATTERN: &str = "[a-z][a-z0-9]*(-[a-z0-9]+)*";
+const WORKGROUP_PATTERN: &str = r".*((^[a-z0-9-]{3,63}$)|^(arn:(aws(-[a-z]+)*):redshift-serverless:[a-z]{2}(-gov|(-iso[a-z]?))?-[a-z]+-\d{1}:\d{12}:workgroup/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))";
+
+/// `pattern` as the whole value must match it (AWS checks model patterns against the full value).
+fn full_match(pattern: &str, value: &str) -> bool {
+    regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(value))
+}
+
+/// WorkgroupName (3-128, a name or a workgroup ARN) and ClusterIdentifier (1-63, lowercase words
+/// joined by hyphens), as botocore's redshift-data model constrains them.
+fn validate_names(workgroup: Option<&str>, cluster: Option<&str>) -> Result<(), ServiceError> {
+    if let Some(workgroup) = workgroup {
+        check_length("workgroupName", workgroup, 3, 128)?;
+        if !full_match(WORKGROUP_PATTERN, workgroup) {
+            return Err(constraint(
+                "workgroupName",
+                workgroup,
+                &format!("satisfy regular expression pattern: {WORKGROUP_PATTERN}"),
+            ));
+        }
+    }
+    if let Some(cluster) = cluster {
+        check_length("clusterIdentifier", cluster, 1, 63)?;
+        if !full_match(CLUSTER_PATTERN, cluster) {
+            return Err(constraint(
+                "clusterIdentifier",
+                cluster,
+                &format!("satisfy regular expression pattern: {CLUSTER_PATTERN}"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ServiceError> {
@@ -76,7 +173,8 @@ impl ExecuteInput {
             return Err(validation("Sql is required"));
         }
         if sql.len() > MAX_SQL_BYTES {
-            return Err(validation("Sql must be at most 100 KB"));
+            // Wording as users report it from AWS; the 100 KB limit itself is documented.
+            return Err(validation("Cannot process query string larger than 100kB"));
         }
         if self.workgroup_name.is_none() && self.cluster_identifier.is_none() {
             return Err(validation(
@@ -86,6 +184,27 @@ impl ExecuteInput {
         if self.workgroup_name.is_some() && self.cluster_identifier.is_some() {
             return Err(validation(
                 "WorkgroupName and ClusterIdentifier cannot both be specified.",
+            ));
+        }
+        validate_names(
+            self.workgroup_name.as_deref(),
+            self.cluster_identifier.as_deref(),
+        )?;
+        if let Some(token) = &self.client_token {
+            check_length("clientToken", token, 1, 64)?;
+        }
+        if let Some(name) = &self.statement_name {
+            check_length("statementName", name, 0, 2048)?;
+        }
+        if let Some(format) = self
+            .result_format
+            .as_deref()
+            .filter(|f| !["JSON", "CSV"].contains(f))
+        {
+            return Err(constraint(
+                "resultFormat",
+                format,
+                "satisfy enum value set: [JSON, CSV]",
             ));
         }
         if self.result_format.as_deref().is_some_and(|f| f != "JSON") {
@@ -107,6 +226,30 @@ impl ExecuteInput {
         validate_wait(self.wait_time_seconds)?;
         Ok(())
     }
+}
+
+/// A NextToken for GetStatementResult: random, meaningful only to the server that minted it.
+pub fn opaque_token() -> String {
+    let bytes = [
+        *uuid::Uuid::new_v4().as_bytes(),
+        *uuid::Uuid::new_v4().as_bytes(),
+    ]
+    .concat();
+    BASE64.encode(bytes)
+}
+
+/// ListStatements' NextToken: the offset, encoded so that it reads as no number.
+pub fn list_token(offset: usize) -> String {
+    BASE64.encode(format!("list-statements:{offset}"))
+}
+
+pub fn list_offset(token: &str) -> Option<usize> {
+    let decoded = BASE64.decode(token).ok()?;
+    String::from_utf8(decoded)
+        .ok()?
+        .strip_prefix("list-statements:")?
+        .parse()
+        .ok()
 }
 
 pub fn epoch_seconds(t: chrono::DateTime<chrono::Utc>) -> f64 {
@@ -138,8 +281,12 @@ pub fn execute_output(statement: &Statement, with_status: bool) -> Value {
     if with_status {
         let status = statement.status();
         out["Status"] = status.name().into();
+        let progress = statement.progress();
         if status == Status::Finished {
-            out["HasResultSet"] = statement.progress().result.is_some().into();
+            out["HasResultSet"] = progress.result.is_some().into();
+        }
+        if let Some(pid) = progress.backend_pid {
+            out["RedshiftPid"] = pid.into();
         }
     }
     out
@@ -160,7 +307,7 @@ pub fn describe_output(statement: &Statement) -> Value {
         "ResultRows": progress.result_rows,
         "ResultSize": progress.result_size,
         "RedshiftPid": progress.backend_pid.unwrap_or(0),
-        "RedshiftQueryId": 0,
+        "RedshiftQueryId": statement.query_id,
         "ResultFormat": "JSON",
     });
     if let Some(error) = &progress.error {

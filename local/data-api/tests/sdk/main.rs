@@ -3,6 +3,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod limits;
 mod rds;
 mod redshift;
 mod ssm_admin;
