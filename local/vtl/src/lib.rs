@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 pub use error::{ErrorKind, VtlError};
 pub use eval::NullRendering;
-pub use limits::Limits;
+pub use limits::{Limits, MAX_TEMPLATE_BYTES};
 
 /// A parsed template.
 #[derive(Debug, Clone)]
@@ -35,6 +35,16 @@ pub struct Template {
 impl Template {
     /// Parses `source`; errors carry the line and column of the offending construct.
     pub fn parse(source: &str) -> Result<Template, VtlError> {
+        if source.len() > MAX_TEMPLATE_BYTES {
+            return Err(VtlError::new(
+                error::Pos { line: 1, column: 1 },
+                ErrorKind::Limit,
+                format!(
+                    "template is {} bytes, more than the {MAX_TEMPLATE_BYTES} accepted",
+                    source.len()
+                ),
+            ));
+        }
         parser::parse_template(source).map(|nodes| Template { nodes })
     }
 

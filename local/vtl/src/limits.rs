@@ -33,3 +33,9 @@ pub(crate) const MAX_PARSE_DEPTH: usize = 64;
 
 /// Maximum nesting of lists and maps in a value (JSON documents nest at most 128 in serde_json).
 pub(crate) const MAX_VALUE_DEPTH: usize = 256;
+
+/// Largest template source accepted. A parsed template takes roughly 100-130 bytes of memory per
+/// source byte in the worst case (a template made only of references), so this bounds a parsed
+/// template to about 32 MiB. Real mapping templates are a few KiB. A local choice: AWS documents
+/// no size for a mapping template here (inferred to be at least this on AWS).
+pub const MAX_TEMPLATE_BYTES: usize = 256 * 1024;

@@ -109,8 +109,13 @@ pub(crate) fn store(
 ) -> Result<(), CallError> {
     match receiver {
         Value::Map(_) => call(receiver, "put", &[key.clone(), value], budget).map(drop),
-        Value::List(_) => match key {
-            Value::Int(_) => call(receiver, "set", &[key.clone(), value], budget).map(drop),
+        // A negative index counts from the end, as when reading `$a[-1]` (inferred for writes).
+        Value::List(list) => match key {
+            Value::Int(i) => {
+                let len = list.items.borrow().len() as i64;
+                let i = if *i < 0 { len + i } else { *i };
+                call(receiver, "set", &[Value::Int(i), value], budget).map(drop)
+            }
             _ => Err(CallError::runtime("a list index must be an integer")),
         },
         _ => Ok(()),
