@@ -73,8 +73,18 @@ fn extension_keys(value: &Value, found: &mut Vec<String>) {
     }
 }
 
+/// Each operation's "Try it out", as the page reports it.
+fn tried<'r>(report: &'r Value, operation: &str) -> &'r Value {
+    let tried = &report["tryItOut"][operation];
+    assert!(
+        tried.is_object(),
+        "no Try it out of {operation}: {report:#}"
+    );
+    tried
+}
+
 #[tokio::test]
-async fn the_page_lists_the_five_operations_and_try_it_out_shows_the_gateways_answer() {
+async fn the_page_lists_the_five_operations_and_try_it_out_of_each_reaches_its_function() {
     require(
         Path::new(CHROMIUM),
         "headless Chromium (Debian package chromium)",
@@ -85,9 +95,9 @@ async fn the_page_lists_the_five_operations_and_try_it_out_shows_the_gateways_an
     let report: Value =
         serde_json::from_str(&node(&["api-page-check.mjs", &page_url, CHROMIUM]).await).unwrap();
 
-    assert_eq!(report["pageStatus"], 200, "{report}");
-    assert_eq!(report["pageErrors"], json!([]), "{report}");
-    assert_eq!(report["failedRequests"], json!([]), "{report}");
+    assert_eq!(report["pageStatus"], 200, "{report:#}");
+    assert_eq!(report["pageErrors"], json!([]), "{report:#}");
+    assert_eq!(report["failedRequests"], json!([]), "{report:#}");
     let mut operations: Vec<&str> = report["operations"]
         .as_array()
         .unwrap()
@@ -104,22 +114,49 @@ async fn the_page_lists_the_five_operations_and_try_it_out_shows_the_gateways_an
             "POST /staff",
             "PUT /staff/{id}"
         ],
-        "{report}"
+        "{report:#}"
     );
-    let try_it_out = &report["tryItOut"];
-    assert_eq!(try_it_out["status"], "200", "{report}");
-    let body: Value = serde_json::from_str(try_it_out["body"].as_str().unwrap()).unwrap();
+
+    // GET /staff/{id}: the 200 body the function answered, fetched with the pre-filled key from the
+    // gateway that served the page.
+    let get = tried(&report, "GET /staff/{id}");
+    assert_eq!(get["status"], "200", "{report:#}");
+    let body: Value = serde_json::from_str(get["body"].as_str().unwrap()).unwrap();
     assert_eq!(body, staff_0001());
-    // The page sent the pre-filled key, to the gateway that served it.
-    let curl = try_it_out["curl"].as_str().unwrap();
+    let curl = get["curl"].as_str().unwrap();
     assert!(curl.contains(&format!("x-api-key: {API_KEY}")), "{curl}");
     assert!(
         curl.contains(&format!("{}/staff/0001", gateway.url())),
         "{curl}"
     );
-    let call = lambda.only_call();
-    assert_eq!(call.function, "staff-get");
-    assert_eq!(call.event_json()["id"], "0001");
+
+    // Every other operation's example request (the page's own, from the schemas) passes the
+    // gateway's key check and validation and reaches its function.
+    for operation in operations {
+        let status = tried(&report, operation)["status"].as_str().unwrap();
+        assert!(status.starts_with('2'), "{operation}: {report:#}");
+    }
+    let mut functions: Vec<String> = lambda
+        .calls()
+        .into_iter()
+        .map(|call| call.function)
+        .collect();
+    functions.sort_unstable();
+    assert_eq!(
+        functions,
+        [
+            "redshift-count",
+            "staff-get",
+            "staff-get",
+            "staff-post",
+            "staff-put"
+        ]
+    );
+    let get_by_id = lambda
+        .calls()
+        .into_iter()
+        .find(|call| call.function == "staff-get" && call.event_json()["id"] == "0001");
+    assert!(get_by_id.is_some(), "{:?}", lambda.calls());
 }
 
 #[tokio::test]

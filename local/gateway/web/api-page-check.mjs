@@ -1,5 +1,6 @@
 // Opens the local gateway's API page in headless Chromium and reports, as one JSON line on stdout,
-// what a user sees: the operations listed, and what "Try it out" of GET /staff/{id} shows.
+// what a user sees: the operations listed, and what "Try it out" then "Execute" shows for each of
+// them with the page's own example request (a path parameter `id` filled with 0001).
 // Usage: node api-page-check.mjs <page URL> <chromium executable>
 // Only reports: the Rust test (local/gateway/tests/api_page.rs) makes the assertions.
 import { chromium } from "playwright-core";
@@ -10,7 +11,7 @@ if (!pageUrl || !executablePath) {
   process.exit(2);
 }
 // Every wait is bounded, so a broken page fails the test instead of hanging it.
-const STEP_TIMEOUT_MS = 30_000;
+const STEP_TIMEOUT_MS = 60_000;
 
 const browser = await chromium.launch({ executablePath, headless: true });
 try {
@@ -27,33 +28,33 @@ try {
 
   const response = await page.goto(pageUrl);
   await page.locator(".opblock").first().waitFor();
-  const operations = await page
-    .locator(".opblock")
-    .evaluateAll((blocks) =>
-      blocks.map(
-        (block) =>
-          `${block.querySelector(".opblock-summary-method").textContent} ` +
-          block.querySelector(".opblock-summary-path").dataset.path,
-      ),
-    );
+  const blocks = await page.locator(".opblock").all();
+  const operations = [];
+  const tryItOut = {};
+  for (const block of blocks) {
+    const method = await block.locator(".opblock-summary-method").innerText();
+    const path = await block.locator(".opblock-summary-path").getAttribute("data-path");
+    const operation = `${method} ${path}`;
+    operations.push(operation);
 
-  const operation = page.locator(".opblock-get", {
-    has: page.locator('.opblock-summary-path[data-path="/staff/{id}"]'),
-  });
-  await operation.locator(".opblock-summary").click();
-  await operation.locator("button.try-out__btn").click();
-  await operation.locator('tr[data-param-name="id"] input').fill("0001");
-  await operation.locator("button.execute").click();
-  const live = operation.locator(".live-responses-table");
-  const status = await live.locator("tr.response td.response-col_status").first().innerText();
-  const body = await live.locator(".response-col_description pre.microlight").first().innerText();
-  const curl = await operation.locator(".curl-command").innerText();
+    await block.locator(".opblock-summary").click();
+    await block.locator("button.try-out__btn").click();
+    const id = block.locator('tr[data-param-name="id"][data-param-in="path"] input');
+    if ((await id.count()) > 0) await id.fill("0001");
+    await block.locator("button.execute").click();
+    const live = block.locator(".live-responses-table");
+    tryItOut[operation] = {
+      status: await live.locator("tr.response td.response-col_status").first().innerText(),
+      body: await live.locator(".response-col_description pre.microlight").first().innerText(),
+      curl: await block.locator(".curl-command").innerText(),
+    };
+  }
 
   console.log(
     JSON.stringify({
       pageStatus: response.status(),
       operations,
-      tryItOut: { status, body, curl },
+      tryItOut,
       pageErrors,
       failedRequests,
     }),
