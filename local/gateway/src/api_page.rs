@@ -1,7 +1,8 @@
 //! The local stage's API page: Swagger UI on the client contract, with the stage's API key
 //! pre-filled, so "Try it out" calls the running gateway. Local only (a deployed API Gateway has no
 //! such page); its paths start with `/_local/`, which no route of the API uses, and like the rest of
-//! the local admin surface they need no API key.
+//! the local admin surface they need no API key. The page hands the key to whoever opens it, as the
+//! banner prints it: both are meant for a gateway on loopback.
 //!
 //! Swagger UI's files are swagger-ui-dist's, installed by `scripts/bootstrap` (`npm ci` in
 //! `local/gateway/web`) and read from there when asked for: nothing is downloaded at run time, and
