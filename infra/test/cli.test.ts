@@ -24,6 +24,8 @@ test('SKIP_BUNDLING=1 npx cdk synth -c stage=dev writes the stage template witho
   expect(run.status).toBe(0);
   const template = JSON.parse(fs.readFileSync(path.join(outDir, 'ServerlessDataApi-dev.template.json'), 'utf8'));
   const functions = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+  // The account-level API Gateway settings come along, as a stack of their own.
+  expect(fs.existsSync(path.join(outDir, 'ServerlessDataApi-ApiGatewayAccount.template.json'))).toBe(true);
   expect(functions.map((f) => f.Properties.Description).sort()).toEqual([
     'redshift-count (dev)',
     'staff-get (dev)',
