@@ -162,12 +162,19 @@ impl<'l> Renderer<'l> {
             }
             Node::Break(None) => return Ok(Flow::Break(None)),
             Node::Break(Some(scope)) => {
-                // Velocity 1.7 wants a scope; anything else breaks the innermost loop (inferred).
-                let scope = match self.eval(scope)? {
+                // Velocity 1.7 throws unless the argument is a scope (BreakDirectiveTestCase).
+                let id = match self.eval(scope)? {
                     Value::Object(object) => object.scope_id(),
                     _ => None,
                 };
-                return Ok(Flow::Break(scope));
+                let Some(id) = id else {
+                    return Err(VtlError::new(
+                        scope.pos,
+                        ErrorKind::Runtime,
+                        "#break takes a scope such as $foreach or $foreach.parent",
+                    ));
+                };
+                return Ok(Flow::Break(Some(id)));
             }
         }
         Ok(Flow::Continue)
