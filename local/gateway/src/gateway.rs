@@ -8,11 +8,13 @@ use std::time::{Duration, Instant};
 
 use crate::api_keys::{ApiKey, ApiKeys};
 use crate::gateway_response::GatewayResponse;
+use crate::headers;
 use crate::invoke::{Invocation, InvokeError, LambdaClient};
 use crate::mapping::{MappingInput, MappingTemplate};
 use crate::routing::RouteTable;
 use crate::selection::LambdaResult;
 use crate::spec::{ApiDefinition, IntegrationResponse, Operation, PassthroughBehavior};
+use crate::trace_id::trace_header;
 use crate::usage_plan::UsagePlan;
 use crate::validation::{self, RequestParameters};
 
@@ -139,17 +141,27 @@ impl Gateway {
 
         let context = context_source.context(&operation.resource_path, api_key);
         let body = String::from_utf8_lossy(&request.body);
+        let template_headers: BTreeMap<String, String> = request
+            .header
+            .iter()
+            .filter(|(name, _)| !headers::hidden_from_templates(name))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
         let input = |body| MappingInput {
             body,
             path: &route.path_parameters,
             querystring: &request.querystring,
-            header: &request.header,
+            header: &template_headers,
             context: &context,
             stage_variables: &self.stage_variables,
         };
         let event = request_event(operation, &content_type, &input(&body))?;
 
         let invocation = self.invoke(operation, event, trace).await?;
+        let trace_id = trace_header(
+            request.header.get("x-amzn-trace-id").map(String::as_str),
+            chrono::Utc::now().timestamp(),
+        );
 
         let (payload, result) = match &invocation {
             Invocation::Success { payload } => (payload, LambdaResult::Success),
@@ -168,7 +180,11 @@ impl Gateway {
             .responses
             .select(result)
             .ok_or(GatewayResponse::IntegrationFailure)?;
-        method_response(response, &input(payload))
+        let mut response = method_response(response, &input(payload))?;
+        response
+            .headers
+            .push(("X-Amzn-Trace-Id".to_owned(), trace_id));
+        Ok(response)
     }
 
     /// Calls the function; a failed call is API Gateway's 504 (timeout) or 500, and the reason only

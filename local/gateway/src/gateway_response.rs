@@ -15,6 +15,8 @@ pub enum GatewayResponse {
     BadRequestParameters(String),
     /// No request template for the content type, and passthrough `never`.
     UnsupportedMediaType,
+    /// The body exceeds API Gateway's 10 MB payload limit.
+    RequestTooLarge,
     /// The integration failed (invocation refused, template failure, no matching response).
     IntegrationFailure,
     IntegrationTimeout,
@@ -36,13 +38,14 @@ impl GatewayResponse {
             Self::Throttled | Self::QuotaExceeded => 429,
             Self::BadRequestBody | Self::BadRequestParameters(_) => 400,
             Self::UnsupportedMediaType => 415,
+            Self::RequestTooLarge => 413,
             Self::IntegrationFailure => 500,
             Self::IntegrationTimeout => 504,
         }
     }
 
-    /// The `x-amzn-ErrorType` header. AWS's documentation gives none for an integration timeout,
-    /// so none is sent (an assumption).
+    /// The `x-amzn-ErrorType` header. No public source gives one for an integration timeout or a
+    /// body over the limit, so none is sent (inferred).
     pub fn error_type(&self) -> Option<&'static str> {
         Some(match self {
             Self::MissingAuthenticationToken => "MissingAuthenticationTokenException",
@@ -52,7 +55,7 @@ impl GatewayResponse {
             Self::BadRequestBody | Self::BadRequestParameters(_) => "BadRequestException",
             Self::UnsupportedMediaType => "UnsupportedMediaTypeException",
             Self::IntegrationFailure => "InternalServerErrorException",
-            Self::IntegrationTimeout => return None,
+            Self::IntegrationTimeout | Self::RequestTooLarge => return None,
         })
     }
 
@@ -65,6 +68,9 @@ impl GatewayResponse {
             Self::InvalidApiKey => message("Forbidden"),
             Self::Throttled => message("Too Many Requests"),
             Self::QuotaExceeded => message("Limit Exceeded"),
+            // The text is AWS support's (repost.aws, "aws api gw with post request payload more
+            // than 10mb"); the compact spacing is inferred.
+            Self::RequestTooLarge => message("Request Too Long"),
             Self::BadRequestBody => spaced("Invalid request body"),
             Self::BadRequestParameters(text) => spaced(text),
             Self::UnsupportedMediaType => spaced("Unsupported Media Type"),

@@ -11,6 +11,7 @@ pub mod client_contract;
 mod context;
 mod gateway;
 pub mod gateway_response;
+mod headers;
 pub mod invoke;
 pub mod mapping;
 pub mod routing;
@@ -18,6 +19,7 @@ pub mod selection;
 mod server;
 pub mod spec;
 pub mod stage;
+mod trace_id;
 pub mod usage_plan;
 pub mod validation;
 

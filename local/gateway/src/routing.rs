@@ -7,6 +7,13 @@ use percent_encoding::percent_decode_str;
 
 use crate::spec::Operation;
 
+/// The method name of `x-amazon-apigateway-any-method`.
+pub const ANY: &str = "ANY";
+/// The methods API Gateway serves; `ANY` catches those a resource does not declare itself
+/// ("x-amazon-apigateway-any-method object": it "can coexist with other Operation objects and will
+/// catch any HTTP method that wasn't explicitly declared").
+const HTTP_METHODS: [&str; 7] = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+
 #[derive(Debug, thiserror::Error)]
 #[error("resource path {path:?} cannot be routed: {source}")]
 pub struct RouteError {
@@ -46,10 +53,15 @@ impl RouteTable {
         Ok(Self { resources })
     }
 
-    /// The operation for `method` on `path`; `None` when the resource or the method is unknown.
+    /// The operation for `method` on `path`: the method's own, else the resource's `ANY`; `None`
+    /// when the resource or the method is unknown.
     pub fn find(&self, method: &str, path: &str) -> Option<RouteMatch> {
         let found = self.resources.at(path).ok()?;
-        let operation = *found.value.get(method)?;
+        let operation = match found.value.get(method) {
+            Some(operation) => *operation,
+            None if HTTP_METHODS.contains(&method) => *found.value.get(ANY)?,
+            None => return None,
+        };
         let path_parameters = found
             .params
             .iter()

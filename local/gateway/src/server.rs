@@ -6,18 +6,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, Uri};
 use chrono::Utc;
+use futures_util::StreamExt;
 
 use crate::access_log::AccessLogLine;
 use crate::api_keys::ApiKey;
 use crate::context::{CLF_TIME, RequestFacts, context};
 use crate::gateway::{ContextSource, Gateway, MethodRequest, MethodResponse, Trace};
+use crate::gateway_response::GatewayResponse;
+use crate::headers;
 
-/// API Gateway's payload limit.
+/// API Gateway's payload limit (10 MB, "API Gateway quotas for configuring and running a REST API").
 const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// How much of a too-large body is read and discarded before answering 413, so that the client
+/// reads the answer instead of a reset connection; beyond it the connection is closed.
+const MAX_DRAINED_BYTES: usize = 4 * MAX_BODY_BYTES;
 
 pub struct ServerState {
     pub gateway: Gateway,
@@ -26,10 +32,7 @@ pub struct ServerState {
 }
 
 pub fn router(state: Arc<ServerState>) -> axum::Router {
-    axum::Router::new()
-        .fallback(serve)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+    axum::Router::new().fallback(serve).with_state(state)
 }
 
 async fn serve(
@@ -38,18 +41,22 @@ async fn serve(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response<Body> {
     let started = Instant::now();
     let received_at = Utc::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let extended_request_id = extended_request_id(&request_id);
+    let (body, unreadable) = match read_body(body).await {
+        Ok(body) => (body, None),
+        Err(rejection) => (Vec::new(), Some(rejection)),
+    };
     let request = MethodRequest {
         method: method.as_str().to_owned(),
         path: uri.path().to_owned(),
         querystring: query_parameters(uri.query()),
         header: header_parameters(&headers),
-        body: body.to_vec(),
+        body,
     };
     let source_ip = peer.ip().to_string();
     let facts = Facts {
@@ -61,7 +68,10 @@ async fn serve(
         received_at,
     };
     let mut trace = Trace::default();
-    let response = state.gateway.handle(&request, &facts, &mut trace).await;
+    let response = match unreadable {
+        Some(rejection) => rejection.into(),
+        None => state.gateway.handle(&request, &facts, &mut trace).await,
+    };
 
     if state.access_log {
         AccessLogLine {
@@ -80,6 +90,27 @@ async fn serve(
         .write();
     }
     http_response(response, &request_id, &extended_request_id)
+}
+
+/// The body, up to API Gateway's payload limit: a larger one is 413 `Request Too Long` (not
+/// axum's text/plain answer), a body the client stops sending midway is 400 `Invalid request body`.
+async fn read_body(body: Body) -> Result<Vec<u8>, GatewayResponse> {
+    let mut chunks = body.into_data_stream();
+    let mut body = Vec::new();
+    let mut received = 0_usize;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| GatewayResponse::BadRequestBody)?;
+        received = received.saturating_add(chunk.len());
+        if received <= MAX_BODY_BYTES {
+            body.extend_from_slice(&chunk);
+        } else if received > MAX_DRAINED_BYTES {
+            break;
+        }
+    }
+    if received > MAX_BODY_BYTES {
+        return Err(GatewayResponse::RequestTooLarge);
+    }
+    Ok(body)
 }
 
 /// The request's facts, turned into `$context` when the gateway asks.
@@ -161,11 +192,15 @@ fn http_response(
         ("x-amzn-RequestId", request_id),
         ("x-amz-apigw-id", extended_request_id),
     ];
+    let standard = standard
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value));
+    // Mapped headers go out under API Gateway's names, so none can break the HTTP framing.
     let mapped = response
         .headers
         .iter()
-        .map(|(name, value)| (name.as_str(), value.as_str()));
-    for (name, value) in standard.into_iter().chain(mapped) {
+        .filter_map(|(name, value)| headers::sent_as(name).map(|name| (name, value.as_str())));
+    for (name, value) in standard.chain(mapped) {
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             headers.insert(name, value);
         }

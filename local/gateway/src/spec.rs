@@ -12,10 +12,13 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::mapping::{MappingTemplate, TemplateError};
+use crate::routing;
 use crate::selection::{PatternError, SelectionPattern, Selector};
 use crate::validation::{BodyValidator, ModelError, ParameterLocation, RequiredParameter};
 
 const HTTP_METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
+/// The path-item key of API Gateway's catch-all `ANY` method.
+const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
 /// API Gateway's maximum (and default) integration timeout.
 const DEFAULT_TIMEOUT: Duration = Duration::from_millis(29_000);
 
@@ -61,7 +64,7 @@ pub struct ApiDefinition {
 
 #[derive(Debug)]
 pub struct Operation {
-    /// Upper case, e.g. `GET`.
+    /// Upper case, e.g. `GET`; `ANY` for `x-amazon-apigateway-any-method`.
     pub method: String,
     /// The resource path template, e.g. `/staff/{id}`.
     pub resource_path: String,
@@ -162,9 +165,10 @@ impl ApiDefinition {
             .ok_or_else(|| invalid("paths", "missing"))?;
         let mut operations = Vec::new();
         for (resource_path, path_item) in paths {
-            for method in HTTP_METHODS {
-                if let Some(operation) = path_item.get(method) {
-                    let location = format!("paths.{resource_path}.{method}");
+            let methods = HTTP_METHODS.iter().map(|method| (*method, *method));
+            for (key, method) in methods.chain([(ANY_METHOD, routing::ANY)]) {
+                if let Some(operation) = path_item.get(key) {
+                    let location = format!("paths.{resource_path}.{key}");
                     operations.push(read_operation(
                         document,
                         resource_path,

@@ -67,14 +67,23 @@ pub struct RequestParameters<'a> {
     pub header: &'a BTreeMap<String, String>,
 }
 
-/// The names of the required parameters the request lacks, in declaration order. API Gateway
-/// treats a present but empty query string or header value as missing.
+/// The names of the required parameters the request lacks: headers, then path, then query string,
+/// as AWS lists them (AWS-validated recording `test_api_gateway_request_validator`, LocalStack
+/// `test_apigateway_common.snapshot.json`: `[x-header-param, issuer, qs1]`); declaration order
+/// within a location (inferred). API Gateway treats a present but empty query string or header
+/// value as missing.
 pub fn missing_parameters(
     required: &[RequiredParameter],
     request: &RequestParameters<'_>,
 ) -> Vec<String> {
+    let mut required: Vec<&RequiredParameter> = required.iter().collect();
+    required.sort_by_key(|parameter| match parameter.location {
+        ParameterLocation::Header => 0,
+        ParameterLocation::Path => 1,
+        ParameterLocation::QueryString => 2,
+    });
     required
-        .iter()
+        .into_iter()
         .filter(|parameter| {
             let value = match parameter.location {
                 ParameterLocation::Path => request.path.get(&parameter.name),
@@ -163,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn reports_missing_parameters_in_declaration_order() {
+    fn reports_missing_headers_first_then_in_declaration_order() {
         let required = vec![
             RequiredParameter {
                 location: ParameterLocation::QueryString,
@@ -192,10 +201,10 @@ mod tests {
                 header: &header,
             },
         );
-        assert_eq!(missing, ["id", "X-Trace"]);
+        assert_eq!(missing, ["X-Trace", "id"]);
         assert_eq!(
             missing_parameters_message(&missing),
-            "Missing required request parameters: [id, X-Trace]"
+            "Missing required request parameters: [X-Trace, id]"
         );
     }
 }
