@@ -16,6 +16,9 @@ pub struct ServiceError {
     /// with serde_json's `preserve_order` (enabled elsewhere in the workspace) a map would make
     /// every `Result<_, ServiceError>` large.
     pub extra: Vec<(&'static str, Value)>,
+    /// The message's member name in awsJson1_1 bodies: `Message`, except where a model spells it
+    /// `message` (most of SSM's error shapes).
+    pub message_member: &'static str,
 }
 
 impl ServiceError {
@@ -25,6 +28,7 @@ impl ServiceError {
             code: code.to_string(),
             message: message.into(),
             extra: Vec::new(),
+            message_member: "Message",
         }
     }
 
@@ -48,6 +52,35 @@ impl ServiceError {
                  constraint: Member must {rule}"
             ),
         )
+    }
+
+    /// `value`'s length (in characters) within `min..=max`, or the constraint error saying which end.
+    pub fn check_length(
+        code: &str,
+        member: &str,
+        value: &str,
+        min: usize,
+        max: usize,
+    ) -> Result<(), Self> {
+        let length = value.chars().count();
+        if length < min {
+            let rule = format!("have length greater than or equal to {min}");
+            return Err(Self::constraint(code, member, value, &rule));
+        }
+        if length > max {
+            let rule = format!("have length less than or equal to {max}");
+            return Err(Self::constraint(code, member, value, &rule));
+        }
+        Ok(())
+    }
+
+    /// `value` one of the model's enum values, or the constraint error listing them.
+    pub fn check_enum(code: &str, member: &str, value: &str, allowed: &[&str]) -> Result<(), Self> {
+        if allowed.contains(&value) {
+            return Ok(());
+        }
+        let rule = format!("satisfy enum value set: [{}]", allowed.join(", "));
+        Err(Self::constraint(code, member, value, &rule))
     }
 
     /// An injected fault by its AWS name, with the status and message AWS uses for it.
@@ -89,6 +122,7 @@ impl IntoResponse for AwsJsonError {
             code,
             message,
             extra,
+            message_member,
         } = self.0;
         let mut body: Map<String, Value> = extra
             .into_iter()
@@ -96,7 +130,7 @@ impl IntoResponse for AwsJsonError {
             .collect();
         body.insert("__type".into(), code.into());
         if !message.is_empty() {
-            body.insert("Message".into(), message.into());
+            body.insert(message_member.into(), message.into());
         }
         let mut response = (status, Value::Object(body).to_string()).into_response();
         response.headers_mut().insert(

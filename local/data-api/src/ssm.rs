@@ -52,22 +52,7 @@ fn constraint(member: &str, value: impl std::fmt::Display, rule: &str) -> Servic
 
 /// Names are 1-2048 characters (botocore's ssm model, `PSParameterName`).
 fn check_name(member: &str, name: &str) -> Result<(), ServiceError> {
-    let length = name.chars().count();
-    if length == 0 {
-        return Err(constraint(
-            member,
-            name,
-            "have length greater than or equal to 1",
-        ));
-    }
-    if length > 2048 {
-        return Err(constraint(
-            member,
-            name,
-            "have length less than or equal to 2048",
-        ));
-    }
-    Ok(())
+    ServiceError::check_length("ValidationException", member, name, 1, 2048)
 }
 
 fn new_ciphertext() -> String {
@@ -125,7 +110,7 @@ pub fn handle(app: &App, operation: &str, body: &[u8]) -> Result<Value, ServiceE
     if let Some(Fault::Error(code)) = app.faults.on_call("ssm", operation) {
         return Err(ServiceError::injected(&code));
     }
-    match operation {
+    let result = match operation {
         "GetParameter" => get_parameter(app, parse(body)?),
         "GetParameters" => get_parameters(app, parse(body)?),
         "PutParameter" => put_parameter(app, parse(body)?),
@@ -133,7 +118,14 @@ pub fn handle(app: &App, operation: &str, body: &[u8]) -> Result<Value, ServiceE
             "UnknownOperationException",
             format!("The local data API does not implement AmazonSSM.{operation}"),
         )),
-    }
+    };
+    // SSM's model names the member `message` in its own error shapes, `Message` in ValidationException.
+    result.map_err(|mut error| {
+        if error.code != "ValidationException" {
+            error.message_member = "message";
+        }
+        error
+    })
 }
 
 fn arn(app: &App, name: &str) -> String {
@@ -204,9 +196,8 @@ fn put_parameter(app: &App, input: PutInput) -> Result<Value, ServiceError> {
     let name = input.name.ok_or_else(|| validation("Name is required"))?;
     let value = input.value.ok_or_else(|| validation("Value is required"))?;
     check_name("name", &name)?;
-    if let Some(kind) = input.kind.as_deref().filter(|k| !TYPES.contains(k)) {
-        let rule = format!("satisfy enum value set: [{}]", TYPES.join(", "));
-        return Err(constraint("type", kind, &rule));
+    if let Some(kind) = input.kind.as_deref() {
+        ServiceError::check_enum("ValidationException", "type", kind, &TYPES)?;
     }
     let mut by_name = lock(&app.parameters.by_name);
     let version = match by_name.get(&name) {

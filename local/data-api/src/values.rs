@@ -25,12 +25,15 @@ pub enum Field {
 
 /// rds-data's `ArrayValue` union: one list per element type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
 pub enum ArrayValue {
-    BooleanValues(Vec<bool>),
-    LongValues(Vec<i64>),
-    DoubleValues(Vec<f64>),
-    StringValues(Vec<String>),
+    #[serde(rename = "booleanValues")]
+    Booleans(Vec<bool>),
+    #[serde(rename = "longValues")]
+    Longs(Vec<i64>),
+    #[serde(rename = "doubleValues")]
+    Doubles(Vec<f64>),
+    #[serde(rename = "stringValues")]
+    Strings(Vec<String>),
 }
 
 impl Serialize for Field {
@@ -61,10 +64,10 @@ impl Field {
             Field::String(s) => s.clone().into(),
             Field::Blob(b) => BASE64.encode(b).into(),
             Field::Array(a) => match a {
-                ArrayValue::BooleanValues(v) => v.clone().into(),
-                ArrayValue::LongValues(v) => v.clone().into(),
-                ArrayValue::DoubleValues(v) => v.clone().into(),
-                ArrayValue::StringValues(v) => v.clone().into(),
+                ArrayValue::Booleans(v) => v.clone().into(),
+                ArrayValue::Longs(v) => v.clone().into(),
+                ArrayValue::Doubles(v) => v.clone().into(),
+                ArrayValue::Strings(v) => v.clone().into(),
             },
         }
     }
@@ -78,10 +81,10 @@ impl Field {
             Field::String(s) => s.len(),
             Field::Blob(b) => b.len(),
             Field::Array(a) => match a {
-                ArrayValue::BooleanValues(v) => v.len(),
-                ArrayValue::LongValues(v) => v.len() * 8,
-                ArrayValue::DoubleValues(v) => v.len() * 8,
-                ArrayValue::StringValues(v) => v.iter().map(String::len).sum(),
+                ArrayValue::Booleans(v) => v.len(),
+                ArrayValue::Longs(v) => v.len() * 8,
+                ArrayValue::Doubles(v) => v.len() * 8,
+                ArrayValue::Strings(v) => v.iter().map(String::len).sum(),
             },
         }
     }
@@ -137,20 +140,20 @@ fn read_cell(row: &Row, i: usize) -> Result<Field, UnsupportedType> {
         Type::BYTEA => get!(Vec<u8>, Field::Blob),
         // A function returning nothing (`SELECT pg_sleep(1)`): no value. **inferred**
         Type::VOID => Field::Null,
-        Type::BOOL_ARRAY => get!(Vec<bool>, |v| Field::Array(ArrayValue::BooleanValues(v))),
-        Type::INT2_ARRAY => get!(Vec<i16>, |v| Field::Array(ArrayValue::LongValues(
+        Type::BOOL_ARRAY => get!(Vec<bool>, |v| Field::Array(ArrayValue::Booleans(v))),
+        Type::INT2_ARRAY => get!(Vec<i16>, |v| Field::Array(ArrayValue::Longs(
             v.into_iter().map(i64::from).collect()
         ))),
-        Type::INT4_ARRAY => get!(Vec<i32>, |v| Field::Array(ArrayValue::LongValues(
+        Type::INT4_ARRAY => get!(Vec<i32>, |v| Field::Array(ArrayValue::Longs(
             v.into_iter().map(i64::from).collect()
         ))),
-        Type::INT8_ARRAY => get!(Vec<i64>, |v| Field::Array(ArrayValue::LongValues(v))),
-        Type::FLOAT4_ARRAY => get!(Vec<f32>, |v| Field::Array(ArrayValue::DoubleValues(
+        Type::INT8_ARRAY => get!(Vec<i64>, |v| Field::Array(ArrayValue::Longs(v))),
+        Type::FLOAT4_ARRAY => get!(Vec<f32>, |v| Field::Array(ArrayValue::Doubles(
             v.into_iter().map(f64::from).collect()
         ))),
-        Type::FLOAT8_ARRAY => get!(Vec<f64>, |v| Field::Array(ArrayValue::DoubleValues(v))),
+        Type::FLOAT8_ARRAY => get!(Vec<f64>, |v| Field::Array(ArrayValue::Doubles(v))),
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY | Type::BPCHAR_ARRAY => {
-            get!(Vec<String>, |v| Field::Array(ArrayValue::StringValues(v)))
+            get!(Vec<String>, |v| Field::Array(ArrayValue::Strings(v)))
         }
         _ if matches!(ty.kind(), Kind::Enum(_)) => get!(String, Field::String),
         _ => return Err(unsupported()),

@@ -6,22 +6,8 @@ use serde_json::json;
 
 #[tokio::test]
 async fn boto3_and_the_aws_cli_get_aws_shaped_answers() {
-    let python = support::workspace_root().join(".venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/bootstrap",
-        python.display()
-    );
     let server = support::start().await;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients.py");
-    let output = tokio::process::Command::new(&python)
-        .arg(script)
-        .arg(server.server.url())
-        .arg(&server.redshift_database)
-        .arg(&server.aurora_database)
-        .output()
-        .await
-        .expect("running python");
+    let output = support::run_python(&server, "clients.py").await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "clients.py failed:\n{stderr}");
     let summary: serde_json::Value =

@@ -23,7 +23,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
 use execution::{Bound, bind, run, within_call_timeout};
-use state::{Ended, Transaction};
+use state::Transaction;
 pub use state::{Pools, Transactions};
 use wire::{
     BatchInput, ExecuteInput, TransactionInput, connect_error, database_error, required,
@@ -134,7 +134,7 @@ fn abort_on_error<T>(
     result: Result<T, ServiceError>,
 ) -> Result<T, ServiceError> {
     if let (Err(_), Some(id)) = (&result, transaction_id) {
-        app.transactions.end(&id, Ended::Aborted);
+        app.transactions.abort(&id);
     }
     result
 }

@@ -47,7 +47,7 @@ impl Transaction {
 
 /// Why a transaction id no longer answers, in the words of AWS's troubleshooting guide.
 #[derive(Debug, Clone, Copy)]
-pub enum Ended {
+enum Ended {
     Expired,
     Finished,
     Aborted,
@@ -84,14 +84,12 @@ impl Transactions {
         Ok(transaction)
     }
 
-    /// Removes the transaction for good, remembering why; closing its connection rolls it back.
-    pub fn end(&self, id: &str, why: Ended) {
+    /// Ends the transaction after an error: closing its connection rolls it back.
+    pub fn abort(&self, id: &str) {
         if let Some(transaction) = lock(&self.open).remove(id) {
-            if !matches!(why, Ended::Finished) {
-                transaction.driver.abort();
-            }
+            transaction.driver.abort();
         }
-        lock(&self.ended).insert(id.to_string(), why);
+        lock(&self.ended).insert(id.to_string(), Ended::Aborted);
     }
 
     pub fn take(&self, id: &str) -> Result<Arc<Transaction>, ServiceError> {

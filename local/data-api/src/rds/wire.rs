@@ -54,30 +54,18 @@ impl ExecuteInput {
         if let Some(id) = &self.transaction_id {
             check_length("transactionId", id, 0, 192)?;
         }
-        if let Some(format) = self
-            .format_records_as
-            .as_deref()
-            .filter(|f| !["NONE", "JSON"].contains(f))
-        {
-            return Err(enum_violation("formatRecordsAs", format, &["NONE", "JSON"]));
+        if let Some(format) = self.format_records_as.as_deref() {
+            check_enum("formatRecordsAs", format, &["NONE", "JSON"])?;
         }
         let options = self.result_set_options.clone().unwrap_or_default();
         let decimal = options.decimal_return_type.as_deref().unwrap_or("STRING");
-        if !["STRING", "DOUBLE_OR_LONG"].contains(&decimal) {
-            return Err(enum_violation(
-                "resultSetOptions.decimalReturnType",
-                decimal,
-                &["STRING", "DOUBLE_OR_LONG"],
-            ));
-        }
+        check_enum(
+            "resultSetOptions.decimalReturnType",
+            decimal,
+            &["STRING", "DOUBLE_OR_LONG"],
+        )?;
         let long = options.long_return_type.as_deref().unwrap_or("LONG");
-        if !["STRING", "LONG"].contains(&long) {
-            return Err(enum_violation(
-                "resultSetOptions.longReturnType",
-                long,
-                &["STRING", "LONG"],
-            ));
-        }
+        check_enum("resultSetOptions.longReturnType", long, &["STRING", "LONG"])?;
         Ok(NumberFormat {
             decimal_as_number: decimal == "DOUBLE_OR_LONG",
             long_as_string: long == "STRING",
@@ -106,26 +94,12 @@ impl TransactionInput {
     }
 }
 
-fn constraint(member: &str, value: impl std::fmt::Display, rule: &str) -> ServiceError {
-    ServiceError::constraint("BadRequestException", member, value, rule)
-}
-
-fn enum_violation(member: &str, value: &str, allowed: &[&str]) -> ServiceError {
-    let rule = format!("satisfy enum value set: [{}]", allowed.join(", "));
-    constraint(member, value, &rule)
+fn check_enum(member: &str, value: &str, allowed: &[&str]) -> Result<(), ServiceError> {
+    ServiceError::check_enum("BadRequestException", member, value, allowed)
 }
 
 fn check_length(member: &str, value: &str, min: usize, max: usize) -> Result<(), ServiceError> {
-    let length = value.chars().count();
-    if length < min {
-        let rule = format!("have length greater than or equal to {min}");
-        return Err(constraint(member, value, &rule));
-    }
-    if length > max {
-        let rule = format!("have length less than or equal to {max}");
-        return Err(constraint(member, value, &rule));
-    }
-    Ok(())
+    ServiceError::check_length("BadRequestException", member, value, min, max)
 }
 
 /// resourceArn and secretArn: required, 11-100 characters (the model), and ARNs

@@ -76,9 +76,8 @@ impl ListInput {
             };
             return Err(constraint("maxResults", max, rule));
         }
-        if let Some(status) = self.status.as_deref().filter(|s| !STATUSES.contains(s)) {
-            let rule = format!("satisfy enum value set: [{}]", STATUSES.join(", "));
-            return Err(constraint("status", status, &rule));
+        if let Some(status) = self.status.as_deref() {
+            ServiceError::check_enum("ValidationException", "status", status, &STATUSES)?;
         }
         if let Some(name) = &self.statement_name {
             check_length("statementName", name, 0, 2048)?;
@@ -95,22 +94,7 @@ fn constraint(member: &str, value: impl std::fmt::Display, rule: &str) -> Servic
 }
 
 fn check_length(member: &str, value: &str, min: usize, max: usize) -> Result<(), ServiceError> {
-    let length = value.chars().count();
-    if length < min {
-        return Err(constraint(
-            member,
-            value,
-            &format!("have length greater than or equal to {min}"),
-        ));
-    }
-    if length > max {
-        return Err(constraint(
-            member,
-            value,
-            &format!("have length less than or equal to {max}"),
-        ));
-    }
-    Ok(())
+    ServiceError::check_length("ValidationException", member, value, min, max)
 }
 
 const CLUSTER_PATTERN: &str = "[a-z][a-z0-9]*(-[a-z0-9]+)*";
@@ -196,16 +180,13 @@ impl ExecuteInput {
         if let Some(name) = &self.statement_name {
             check_length("statementName", name, 0, 2048)?;
         }
-        if let Some(format) = self
-            .result_format
-            .as_deref()
-            .filter(|f| !["JSON", "CSV"].contains(f))
-        {
-            return Err(constraint(
+        if let Some(format) = self.result_format.as_deref() {
+            ServiceError::check_enum(
+                "ValidationException",
                 "resultFormat",
                 format,
-                "satisfy enum value set: [JSON, CSV]",
-            ));
+                &["JSON", "CSV"],
+            )?;
         }
         if self.result_format.as_deref().is_some_and(|f| f != "JSON") {
             return Err(validation(

@@ -3,44 +3,9 @@
 use aws_sdk_rdsdata::types::{Field as RdsField, ResultSetOptions};
 use aws_sdk_redshiftdata::types::{StatementStatusString, StatusString};
 
-use crate::support::{self, RESOURCE_ARN, SECRET_ARN, TestServer};
-
-fn rds_execute(
-    server: &TestServer,
-    client: &aws_sdk_rdsdata::Client,
-    sql: &str,
-) -> aws_sdk_rdsdata::operation::execute_statement::builders::ExecuteStatementFluentBuilder {
-    client
-        .execute_statement()
-        .resource_arn(RESOURCE_ARN)
-        .secret_arn(SECRET_ARN)
-        .database(&server.aurora_database)
-        .sql(sql)
-}
-
-async fn redshift_run(
-    server: &TestServer,
-    sql: &str,
-) -> aws_sdk_redshiftdata::operation::describe_statement::DescribeStatementOutput {
-    let client = server.redshift().await;
-    let id = client
-        .execute_statement()
-        .workgroup_name("local")
-        .database(&server.redshift_database)
-        .sql(sql)
-        .send()
-        .await
-        .expect("ExecuteStatement")
-        .id
-        .expect("Id");
-    client
-        .describe_statement()
-        .id(id)
-        .wait_time_seconds(30)
-        .send()
-        .await
-        .expect("DescribeStatement")
-}
+use crate::support::{
+    self, RESOURCE_ARN, SECRET_ARN, rds_execute, redshift_run_to_end as redshift_run,
+};
 
 /// Aurora user guide, "Troubleshooting Amazon RDS Data API": 64 KB per row, 1 MiB per response.
 #[tokio::test]

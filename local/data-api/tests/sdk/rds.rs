@@ -1,6 +1,6 @@
 use aws_sdk_rdsdata::types::{Field, RecordsFormatType, SqlParameter, TypeHint};
 
-use crate::support::{self, RESOURCE_ARN, SECRET_ARN, TestServer};
+use crate::support::{self, RESOURCE_ARN, SECRET_ARN, rds_execute as execute};
 
 fn text(name: &str, value: &str) -> SqlParameter {
     SqlParameter::builder()
@@ -14,19 +14,6 @@ fn long(name: &str, value: i64) -> SqlParameter {
         .name(name)
         .value(Field::LongValue(value))
         .build()
-}
-
-fn execute(
-    server: &TestServer,
-    client: &aws_sdk_rdsdata::Client,
-    sql: &str,
-) -> aws_sdk_rdsdata::operation::execute_statement::builders::ExecuteStatementFluentBuilder {
-    client
-        .execute_statement()
-        .resource_arn(RESOURCE_ARN)
-        .secret_arn(SECRET_ARN)
-        .database(&server.aurora_database)
-        .sql(sql)
 }
 
 #[tokio::test]

@@ -1,31 +1,7 @@
 use aws_sdk_redshiftdata::types::{Field, SqlParameter, StatusString};
 use serde_json::json;
 
-use crate::support::{self, TestServer};
-
-async fn run_to_end(
-    server: &TestServer,
-    sql: &str,
-) -> aws_sdk_redshiftdata::operation::describe_statement::DescribeStatementOutput {
-    let client = server.redshift().await;
-    let id = client
-        .execute_statement()
-        .workgroup_name("local")
-        .database(&server.redshift_database)
-        .sql(sql)
-        .send()
-        .await
-        .expect("ExecuteStatement")
-        .id
-        .expect("Id");
-    client
-        .describe_statement()
-        .id(id)
-        .wait_time_seconds(30)
-        .send()
-        .await
-        .expect("DescribeStatement")
-}
+use crate::support::{self, redshift_run_to_end as run_to_end};
 
 #[tokio::test]
 async fn counts_flightdata_with_a_bound_parameter_and_waits_for_the_end() {

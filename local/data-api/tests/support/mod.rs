@@ -116,6 +116,69 @@ impl TestServer {
     }
 }
 
+/// An rds-data ExecuteStatement on the server's Aurora database, ready for more options.
+pub fn rds_execute(
+    server: &TestServer,
+    client: &aws_sdk_rdsdata::Client,
+    sql: &str,
+) -> aws_sdk_rdsdata::operation::execute_statement::builders::ExecuteStatementFluentBuilder {
+    client
+        .execute_statement()
+        .resource_arn(RESOURCE_ARN)
+        .secret_arn(SECRET_ARN)
+        .database(&server.aurora_database)
+        .sql(sql)
+}
+
+/// Runs `sql` on redshift-data and waits for its end (DescribeStatement with WaitTimeSeconds).
+pub async fn redshift_run_to_end(
+    server: &TestServer,
+    sql: &str,
+) -> aws_sdk_redshiftdata::operation::describe_statement::DescribeStatementOutput {
+    let client = server.redshift().await;
+    let id = client
+        .execute_statement()
+        .workgroup_name("local")
+        .database(&server.redshift_database)
+        .sql(sql)
+        .send()
+        .await
+        .expect("ExecuteStatement")
+        .id
+        .expect("Id");
+    client
+        .describe_statement()
+        .id(id)
+        .wait_time_seconds(30)
+        .send()
+        .await
+        .expect("DescribeStatement")
+}
+
+/// Runs `tests/<script>` with the project's `.venv` python against `server`
+/// (arguments: endpoint URL, Redshift database, Aurora database); stderr is echoed.
+pub async fn run_python(server: &TestServer, script: &str) -> std::process::Output {
+    let python = workspace_root().join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/bootstrap",
+        python.display()
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(script);
+    let output = tokio::process::Command::new(&python)
+        .arg(script)
+        .arg(server.server.url())
+        .arg(&server.redshift_database)
+        .arg(&server.aurora_database)
+        .output()
+        .await
+        .expect("running python");
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
 pub const RESOURCE_ARN: &str = "arn:aws:rds:us-east-1:000000000000:cluster:local";
 pub const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:000000000000:secret:local";
 
