@@ -1,12 +1,10 @@
-import * as path from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
-
 /**
- * The dev template's OpenAPI body as a file the local gateway can serve
- * (local/gateway/tests/synthesized.rs): committed, so that both test suites read the same bytes
- * whichever runs first; first-deploy.test.ts fails when it is stale.
+ * The OpenAPI body the dev template deploys, for the local gateway to serve
+ * (local/gateway/tests/synthesized.rs runs `ts-node --transpile-only test/synthesized-body.ts dev`,
+ * which prints it as JSON on stdout).
  */
-export const SYNTHESIZED_BODY_FILE = path.resolve(__dirname, 'synthesized', 'dev.openapi.json');
+import { Template } from 'aws-cdk-lib/assertions';
+import { synthesizeStage } from './synth';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -14,7 +12,7 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  * The RestApi body with the CloudFormation functions it carries written back in the document's own
  * placeholders: the region as `${AWS::Region}`, a function alias as `${Function:<crate>}` (the crate
  * named by the aliased function's description). Any other function is an error: the gateway could not
- * serve it and it would mean the body depends on something this test does not know.
+ * serve it and it would mean the body depends on something this code does not know.
  */
 export function localBody(template: Template): Json {
   const resources: Record<string, any> = template.toJSON().Resources;
@@ -42,4 +40,9 @@ export function localBody(template: Template): Json {
     return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, resolve(child)]));
   };
   return resolve(api.Properties.Body);
+}
+
+if (require.main === module) {
+  const stage = process.argv[2] ?? 'dev';
+  process.stdout.write(`${JSON.stringify(localBody(synthesizeStage(stage).template))}\n`);
 }

@@ -1,16 +1,21 @@
 //! The local gateway on the exact OpenAPI body the CDK app deploys (issue 12, item 6).
 //!
-//! `infra/test/synthesized/dev.openapi.json` is the RestApi `Body` of the synthesized dev template,
-//! its CloudFormation functions written back as the document's placeholders (`${AWS::Region}`, and
-//! `${Function:<crate>}` for each function's alias); infra/test/first-deploy.test.ts fails when the
-//! file no longer matches the template. Here the gateway loads that body through its own loader and
-//! must serve the same API as from `schemas/openapi.yaml`: the same operations, and the same answer
-//! and the same invocation for every request below.
+//! `infra/test/synthesized-body.ts` synthesizes the dev stage as `cdk synth` does (bundling skipped)
+//! and prints its RestApi `Body`, the CloudFormation functions in it written back as the document's
+//! placeholders (`${AWS::Region}`, and `${Function:<crate>}` for each function's alias); the infra
+//! tests check that printout against the template. Here the gateway loads that body through its own
+//! loader and must serve the same API as from `schemas/openapi.yaml`: the same operations, and the
+//! same answer and the same invocation for every request below.
+//!
+//! It needs the CDK app's node packages (`scripts/bootstrap` installs them); without them it fails
+//! and says so.
 
 #[allow(dead_code)]
 mod support;
 
 use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
 
 use local_gateway::RunningGateway;
 use local_gateway::spec::ApiDefinition;
@@ -20,13 +25,30 @@ use support::{
     start_gateway,
 };
 
-const SYNTHESIZED_BODY: &str = "infra/test/synthesized/dev.openapi.json";
-
+/// The dev template's body, synthesized once for both tests.
 fn synthesized_document() -> Value {
-    let path = repository_path(SYNTHESIZED_BODY);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    serde_json::from_str(&text).unwrap()
+    static BODY: OnceLock<Value> = OnceLock::new();
+    BODY.get_or_init(|| {
+        let infra = repository_path("infra");
+        let ts_node = infra.join("node_modules/.bin/ts-node");
+        assert!(
+            ts_node.exists(),
+            "the CDK app's node packages are missing ({}): run scripts/bootstrap",
+            ts_node.display()
+        );
+        let output = Command::new(&ts_node)
+            .args(["--transpile-only", "test/synthesized-body.ts", "dev"])
+            .current_dir(&infra)
+            .output()
+            .expect("ts-node runs");
+        assert!(
+            output.status.success(),
+            "synthesizing the dev stage failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("the printed body is JSON")
+    })
+    .clone()
 }
 
 /// The deployed body has every template inlined: no file is read, so a leftover file reference
