@@ -10,3 +10,13 @@ INSERT INTO staff (id, name, age) VALUES
     ('0001', 'Aurora', 12),
     ('0002', 'Lambda', 34),
     ('0003', 'Dynamo', 56);
+
+-- The first outcome of each write sent with an Idempotency-Key, recorded by the write statement
+-- itself (crates/api-core/src/idempotency.rs). A retry with the same key and request gets it back;
+-- records are replayed for 24 hours, then replaced by the next write with that key.
+CREATE TABLE idempotency_keys (
+    key         TEXT        PRIMARY KEY,
+    fingerprint TEXT        NOT NULL,
+    response    TEXT        NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);

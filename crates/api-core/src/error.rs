@@ -3,83 +3,135 @@
 //! A handler error becomes the Lambda error whose `errorMessage` is this envelope as compact one-line
 //! JSON; API Gateway's integration responses select the HTTP status with `\{"Status":404,.*` patterns.
 
+use std::fmt::Display;
+
 use lambda_runtime::Diagnostic;
 use serde::Serialize;
 
-/// An answer the client may see: the status and a safe one-line reason (never SQL, ARNs or secrets).
+/// The answers the functions give besides success. The discriminant is the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
+pub enum ErrorKind {
+    BadRequest = 400,
+    NotFound = 404,
+    Conflict = 409,
+    /// An `Idempotency-Key` reused with a different request.
+    UnprocessableEntity = 422,
+    Internal = 500,
+    ServiceUnavailable = 503,
+    GatewayTimeout = 504,
+}
+
+impl ErrorKind {
+    pub fn status(self) -> u16 {
+        self as u16
+    }
+
+    /// The name reported as the Lambda error's `errorType`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::BadRequest => "BadRequest",
+            Self::NotFound => "NotFound",
+            Self::Conflict => "Conflict",
+            Self::UnprocessableEntity => "UnprocessableEntity",
+            Self::Internal => "Internal",
+            Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::GatewayTimeout => "GatewayTimeout",
+        }
+    }
+}
+
+/// An answer the client may see: its kind and a safe one-line reason (never SQL, ARNs or secrets),
+/// plus the cause behind it, which only goes to the log.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
-    #[error("{}", envelope(400, .0))]
-    BadRequest(String),
-    #[error("{}", envelope(404, .0))]
-    NotFound(String),
-    #[error("{}", envelope(409, .0))]
-    Conflict(String),
-    #[error("{}", envelope(500, .0))]
-    Internal(String),
-    #[error("{}", envelope(503, .0))]
-    ServiceUnavailable(String),
-    #[error("{}", envelope(504, .0))]
-    GatewayTimeout(String),
+#[error("{}", envelope(self.kind.status(), &self.reason))]
+pub struct ApiError {
+    kind: ErrorKind,
+    reason: String,
+    cause: Option<String>,
 }
 
 impl ApiError {
+    pub fn new(kind: ErrorKind, reason: impl Into<String>) -> Self {
+        Self {
+            kind,
+            reason: reason.into(),
+            cause: None,
+        }
+    }
+
     pub fn bad_request(reason: impl Into<String>) -> Self {
-        Self::BadRequest(reason.into())
+        Self::new(ErrorKind::BadRequest, reason)
     }
 
     pub fn not_found(reason: impl Into<String>) -> Self {
-        Self::NotFound(reason.into())
+        Self::new(ErrorKind::NotFound, reason)
     }
 
     pub fn conflict(reason: impl Into<String>) -> Self {
-        Self::Conflict(reason.into())
+        Self::new(ErrorKind::Conflict, reason)
+    }
+
+    pub fn unprocessable(reason: impl Into<String>) -> Self {
+        Self::new(ErrorKind::UnprocessableEntity, reason)
     }
 
     pub fn internal() -> Self {
-        Self::Internal("internal error".into())
+        Self::new(ErrorKind::Internal, "internal error")
     }
 
     pub fn unavailable(reason: impl Into<String>) -> Self {
-        Self::ServiceUnavailable(reason.into())
+        Self::new(ErrorKind::ServiceUnavailable, reason)
     }
 
     pub fn timeout(reason: impl Into<String>) -> Self {
-        Self::GatewayTimeout(reason.into())
+        Self::new(ErrorKind::GatewayTimeout, reason)
+    }
+
+    /// The same answer, with what caused it recorded for the log.
+    pub fn caused_by(mut self, cause: impl Display) -> Self {
+        self.cause = Some(cause.to_string());
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
     }
 
     pub fn status(&self) -> u16 {
-        match self {
-            Self::BadRequest(_) => 400,
-            Self::NotFound(_) => 404,
-            Self::Conflict(_) => 409,
-            Self::Internal(_) => 500,
-            Self::ServiceUnavailable(_) => 503,
-            Self::GatewayTimeout(_) => 504,
-        }
+        self.kind.status()
     }
 
     pub fn reason(&self) -> &str {
-        match self {
-            Self::BadRequest(reason)
-            | Self::NotFound(reason)
-            | Self::Conflict(reason)
-            | Self::Internal(reason)
-            | Self::ServiceUnavailable(reason)
-            | Self::GatewayTimeout(reason) => reason,
-        }
+        &self.reason
     }
 
-    /// The variant name, reported as the Lambda error's `errorType`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::BadRequest(_) => "BadRequest",
-            Self::NotFound(_) => "NotFound",
-            Self::Conflict(_) => "Conflict",
-            Self::Internal(_) => "Internal",
-            Self::ServiceUnavailable(_) => "ServiceUnavailable",
-            Self::GatewayTimeout(_) => "GatewayTimeout",
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
+    /// Logs the answer once, at a level that says whose problem it is: a client's mistake is INFO,
+    /// a busy or late backend WARN, anything else (ours) ERROR.
+    pub fn log(&self) {
+        let (status, reason, cause) = (self.status(), self.reason(), self.cause());
+        match self.kind {
+            ErrorKind::Internal => tracing::error!(status, reason, cause, "request failed"),
+            ErrorKind::ServiceUnavailable | ErrorKind::GatewayTimeout => {
+                tracing::warn!(status, reason, cause, "request failed")
+            }
+            _ => tracing::info!(status, reason, cause, "request refused"),
         }
+    }
+}
+
+/// A request value that breaks its rule: always the client's 400, converted at the edge.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidInput(pub String);
+
+impl From<InvalidInput> for ApiError {
+    fn from(invalid: InvalidInput) -> Self {
+        ApiError::bad_request(invalid.0)
     }
 }
 
@@ -103,7 +155,7 @@ fn envelope(status: u16, reason: &str) -> String {
 impl From<ApiError> for Diagnostic {
     fn from(error: ApiError) -> Self {
         Diagnostic {
-            error_type: error.kind().to_owned(),
+            error_type: error.kind.name().to_owned(),
             error_message: error.to_string(),
         }
     }
@@ -123,11 +175,12 @@ mod tests {
     }
 
     #[test]
-    fn every_variant_carries_its_status_in_the_envelope() {
+    fn every_kind_carries_its_status_in_the_envelope() {
         let cases = [
             (ApiError::bad_request("r"), 400),
             (ApiError::not_found("r"), 404),
             (ApiError::conflict("r"), 409),
+            (ApiError::unprocessable("r"), 422),
             (ApiError::internal(), 500),
             (ApiError::unavailable("r"), 503),
             (ApiError::timeout("r"), 504),
@@ -146,6 +199,19 @@ mod tests {
     }
 
     #[test]
+    fn the_cause_is_never_in_the_envelope() {
+        let error = ApiError::internal().caused_by("SELECT secret FROM arn:aws:rds:cluster");
+        assert_eq!(
+            error.to_string(),
+            r#"{"Status":500,"ErrorReason":"internal error"}"#
+        );
+        assert_eq!(
+            error.cause(),
+            Some("SELECT secret FROM arn:aws:rds:cluster")
+        );
+    }
+
+    #[test]
     fn quotes_backslashes_and_newlines_stay_escaped_on_one_line() {
         let error = ApiError::bad_request("a \"quoted\" \\ back\nslash");
         let text = error.to_string();
@@ -155,7 +221,14 @@ mod tests {
     }
 
     #[test]
-    fn converts_into_a_diagnostic_named_after_the_variant() {
+    fn invalid_input_is_a_400_with_its_text() {
+        let error: ApiError = InvalidInput("id must be 4 characters".into()).into();
+        assert_eq!(error.kind(), ErrorKind::BadRequest);
+        assert_eq!(error.reason(), "id must be 4 characters");
+    }
+
+    #[test]
+    fn converts_into_a_diagnostic_named_after_the_kind() {
         let diagnostic: Diagnostic = ApiError::conflict("exists").into();
         assert_eq!(diagnostic.error_type, "Conflict");
         assert_eq!(

@@ -1,10 +1,11 @@
 //! The shared core of the product's Lambdas: the error envelope, the Redshift statement runner, the
-//! RDS Data API helpers, configuration and the staff model.
+//! RDS Data API helpers, idempotent writes, configuration, the staff model and the runtime wiring.
 
 pub mod aws_error;
 pub mod backoff;
 pub mod config;
 pub mod error;
+pub mod idempotency;
 pub mod identifier;
 pub mod lambda;
 pub mod rds;

@@ -9,12 +9,11 @@ use aws_sdk_rdsdata::operation::execute_statement::ExecuteStatementError;
 use aws_sdk_rdsdata::types::{Field, SqlParameter};
 use tokio::time::{Instant, timeout_at};
 
-use crate::aws_error::{BUSY_REASON, map_sdk_error};
+use crate::aws_error::{BUSY_REASON, LATE_REASON, common_answer, describe};
 use crate::backoff::Backoff;
 use crate::config::AuroraConfig;
 use crate::error::ApiError;
 
-const SERVICE: &str = "rds-data";
 /// Aurora Serverless v2 takes up to ~15 s to resume from a pause.
 const RESUME_BACKOFF: (Duration, Duration) = (Duration::from_millis(500), Duration::from_secs(4));
 const UNIQUE_VIOLATION: &str = "SQLState: 23505";
@@ -78,7 +77,7 @@ impl AuroraDatabase {
                 .sql(sql)
                 .set_parameters(Some(parameters.clone()));
             let Ok(answer) = timeout_at(deadline, request.send()).await else {
-                return Err(ApiError::timeout("the database did not answer in time"));
+                return Err(ApiError::timeout(LATE_REASON));
             };
             match answer {
                 Ok(output) => return Ok(output.records.unwrap_or_default()),
@@ -104,8 +103,7 @@ fn is_resuming<R>(error: &SdkError<ExecuteStatementError, R>) -> bool {
 }
 
 fn map_error<R: std::fmt::Debug>(error: &SdkError<ExecuteStatementError, R>) -> ApiError {
-    let mapped = map_sdk_error(SERVICE, "ExecuteStatement", error);
-    match error.as_service_error() {
+    let answer = match error.as_service_error() {
         Some(ExecuteStatementError::DatabaseErrorException(database_error))
             if database_error
                 .message()
@@ -113,15 +111,14 @@ fn map_error<R: std::fmt::Debug>(error: &SdkError<ExecuteStatementError, R>) -> 
         {
             ApiError::conflict("a record with this key already exists")
         }
-        Some(ExecuteStatementError::StatementTimeoutException(_)) => {
-            ApiError::timeout("the database did not answer in time")
-        }
+        Some(ExecuteStatementError::StatementTimeoutException(_)) => ApiError::timeout(LATE_REASON),
         Some(
             ExecuteStatementError::ServiceUnavailableError(_)
             | ExecuteStatementError::DatabaseUnavailableException(_),
         ) => ApiError::unavailable(BUSY_REASON),
-        _ => mapped,
-    }
+        _ => return common_answer("ExecuteStatement", error),
+    };
+    answer.caused_by(describe("ExecuteStatement", error))
 }
 
 /// Why a row could not be decoded; logged, never shown to clients.
@@ -191,10 +188,7 @@ pub fn decode_rows<T: FromRow>(rows: &[Vec<Field>]) -> Result<Vec<T>, ApiError> 
     rows.iter()
         .map(|fields| T::from_row(Row::new(fields)))
         .collect::<Result<_, _>>()
-        .map_err(|error| {
-            tracing::error!(%error, "unexpected row shape from the database");
-            ApiError::internal()
-        })
+        .map_err(|error| ApiError::internal().caused_by(format_args!("unexpected row: {error}")))
 }
 
 fn unexpected(column: &'static str, expected: &'static str, found: &Field) -> DecodeError {

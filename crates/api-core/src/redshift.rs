@@ -8,15 +8,15 @@
 use std::time::Duration;
 
 use aws_sdk_redshiftdata::Client;
+use aws_sdk_redshiftdata::config::retry::RetryConfig;
 use aws_sdk_redshiftdata::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_redshiftdata::types::{Field, SqlParameter};
-use tokio::time::{Instant, sleep_until, timeout, timeout_at};
+use tokio::time::{Instant, sleep_until, timeout_at};
 
-use crate::aws_error::{BUSY_REASON, map_sdk_error};
+use crate::aws_error::{BUSY_REASON, common_answer, describe};
 use crate::backoff::Backoff;
 use crate::error::ApiError;
 
-const SERVICE: &str = "redshift-data";
 /// The Data API's upper bound for `WaitTimeSeconds`.
 const MAX_WAIT_SECONDS: u64 = 30;
 /// Room between the end of a long-poll and the deadline for the answer's round trip, so that a
@@ -24,8 +24,11 @@ const MAX_WAIT_SECONDS: u64 = 30;
 const WAIT_SLACK: Duration = Duration::from_secs(1);
 const POLL_BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(2));
 const BUSY_BACKOFF: (Duration, Duration) = (Duration::from_millis(200), Duration::from_secs(2));
-/// CancelStatement runs after the deadline, inside the safety margin kept for it.
-const CANCEL_TIMEOUT: Duration = Duration::from_secs(1);
+/// CancelStatement runs after the deadline, inside the safety margin kept for it
+/// (`lambda::DEADLINE_SAFETY_MARGIN`, 1.5 s), leaving room for the 504 answer itself.
+const CANCEL_BUDGET: Duration = Duration::from_secs(1);
+const CANCEL_BACKOFF: (Duration, Duration) =
+    (Duration::from_millis(50), Duration::from_millis(400));
 const DEADLINE_REASON: &str = "the query did not finish within the time limit";
 /// Service answers meaning "too much is running now"; worth retrying after a pause.
 const BUSY_CODES: &[&str] = &[
@@ -34,16 +37,20 @@ const BUSY_CODES: &[&str] = &[
     "ActiveWaitingRequestsExceededException",
 ];
 
-/// One result row, as the Data API returns it.
-pub type Row = Vec<Field>;
+/// One result record (a row of fields), as the Data API returns it.
+pub type Record = Vec<Field>;
 
-/// A Redshift Data API string parameter, referenced in SQL as `:name`.
-pub fn parameter(name: &str, value: impl Into<String>) -> SqlParameter {
-    SqlParameter::builder()
-        .name(name)
-        .value(value)
-        .build()
-        .expect("name and value are both set")
+/// Redshift Data API parameters, referenced in SQL as `:name`. Redshift takes every value as text.
+pub mod param {
+    use aws_sdk_redshiftdata::types::SqlParameter;
+
+    pub fn text(name: &str, value: impl Into<String>) -> SqlParameter {
+        SqlParameter::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .expect("name and value are both set")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -97,7 +104,7 @@ impl RedshiftRunner {
         sql: &str,
         parameters: Vec<SqlParameter>,
         deadline: Instant,
-    ) -> Result<Vec<Row>, ApiError> {
+    ) -> Result<Vec<Record>, ApiError> {
         let (id, submitted) = self.execute(sql, parameters, deadline).await?;
         let done = match submitted {
             Some(done) => done,
@@ -123,12 +130,10 @@ impl RedshiftRunner {
                 };
                 Err(failure(error.as_deref().unwrap_or_default()))
             }
-            Done::Aborted => {
-                tracing::warn!(statement = %id, "statement aborted by the service");
-                Err(ApiError::unavailable(
-                    "the query was cancelled by the database; try again",
-                ))
-            }
+            Done::Aborted => Err(ApiError::unavailable(
+                "the query was cancelled by the database; try again",
+            )
+            .caused_by(format_args!("statement {id} aborted by the service"))),
         }
     }
 
@@ -153,14 +158,13 @@ impl RedshiftRunner {
             let Ok(answer) = timeout_at(deadline, request.send()).await else {
                 // Without an id there is nothing to cancel; the wait given never exceeds the budget,
                 // so this means the service itself was late.
-                tracing::warn!("ExecuteStatement did not answer before the deadline");
-                return Err(ApiError::timeout(DEADLINE_REASON));
+                return Err(ApiError::timeout(DEADLINE_REASON)
+                    .caused_by("ExecuteStatement did not answer before the deadline"));
             };
             match answer {
                 Ok(output) => {
                     let id = output.id().ok_or_else(|| {
-                        tracing::error!("ExecuteStatement answered without a statement id");
-                        ApiError::internal()
+                        ApiError::internal().caused_by("ExecuteStatement answered without an id")
                     })?;
                     let status = output.status().map_or("", |status| status.as_str());
                     tracing::debug!(statement = id, status, "statement submitted");
@@ -177,8 +181,9 @@ impl RedshiftRunner {
         let mut backoff = Backoff::new(POLL_BACKOFF.0, POLL_BACKOFF.1);
         loop {
             if Instant::now() >= deadline {
-                tracing::warn!(statement = id, "statement still running at the deadline");
-                return Err(ApiError::timeout(DEADLINE_REASON));
+                return Err(ApiError::timeout(DEADLINE_REASON).caused_by(format_args!(
+                    "statement {id} still running at the deadline; cancelled"
+                )));
             }
             let wait = wait_seconds(deadline);
             let asked_at = Instant::now();
@@ -225,7 +230,7 @@ impl RedshiftRunner {
     }
 
     /// GetStatementResult, following NextToken to the last page.
-    async fn fetch_all(&self, id: &str, deadline: Instant) -> Result<Vec<Row>, ApiError> {
+    async fn fetch_all(&self, id: &str, deadline: Instant) -> Result<Vec<Record>, ApiError> {
         let mut rows = Vec::new();
         let mut next_token = None;
         loop {
@@ -246,23 +251,68 @@ impl RedshiftRunner {
         }
     }
 
-    /// Best effort: the statement must not keep running after we gave up on it.
+    /// The statement must not keep running after we gave up on it: CancelStatement, retried while
+    /// the service is busy or throttling, within [`CANCEL_BUDGET`] (inside the safety margin).
     async fn cancel(&self, id: &str) {
-        let request = self.client.cancel_statement().id(id).send();
-        match timeout(CANCEL_TIMEOUT, request).await {
-            Ok(Ok(output)) => {
-                tracing::info!(
+        let give_up = Instant::now() + CANCEL_BUDGET;
+        let mut backoff = Backoff::new(CANCEL_BACKOFF.0, CANCEL_BACKOFF.1);
+        loop {
+            // Our loop retries with backoff short enough for the margin; the SDK's own retries
+            // (a throttling backoff of up to seconds) would spend it on one attempt.
+            let request = self
+                .client
+                .cancel_statement()
+                .id(id)
+                .customize()
+                .config_override(
+                    aws_sdk_redshiftdata::Config::builder().retry_config(RetryConfig::disabled()),
+                )
+                .send();
+            let failure = match timeout_at(give_up, request).await {
+                Ok(Ok(output)) => {
+                    tracing::info!(
+                        statement = id,
+                        cancelled = output.status(),
+                        "statement cancelled"
+                    );
+                    return;
+                }
+                Ok(Err(error)) if is_retryable_cancel(&error) => {
+                    describe("CancelStatement", &error)
+                }
+                Ok(Err(error)) => {
+                    let error = describe("CancelStatement", &error);
+                    tracing::warn!(
+                        statement = id,
+                        error,
+                        "the statement could not be cancelled"
+                    );
+                    return;
+                }
+                Err(_) => "CancelStatement did not answer in time".to_owned(),
+            };
+            if !backoff.sleep_before(give_up).await {
+                tracing::error!(
                     statement = id,
-                    cancelled = output.status(),
-                    "statement cancelled"
+                    error = failure,
+                    "gave up cancelling the statement"
                 );
+                return;
             }
-            Ok(Err(error)) => {
-                map_error("CancelStatement", &error);
-            }
-            Err(_) => tracing::warn!(statement = id, "CancelStatement did not answer in time"),
         }
     }
+}
+
+/// Worth another CancelStatement: the service was busy, throttled or unreachable.
+fn is_retryable_cancel<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    matches!(
+        error,
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
+    ) || is_busy(error)
+        || matches!(
+            error.code(),
+            Some("ThrottlingException" | "TooManyRequestsException" | "InternalServerException")
+        )
 }
 
 #[derive(Debug)]
@@ -299,27 +349,26 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    let mapped = map_sdk_error(SERVICE, operation, error);
-    match error.code() {
+    let answer = match error.code() {
         Some(code) if BUSY_CODES.contains(&code) || code == "DatabaseConnectionException" => {
             ApiError::unavailable(BUSY_REASON)
         }
         Some("QueryTimeoutException") => ApiError::timeout(DEADLINE_REASON),
-        _ => mapped,
-    }
+        _ => return common_answer(operation, error),
+    };
+    answer.caused_by(describe(operation, error))
 }
 
 /// A FAILED statement: a missing table (or schema) is the client's 404, anything else is ours.
 fn failure(error: &str) -> ApiError {
     let missing = (error.contains("relation \"") || error.contains("schema \""))
         && error.contains("does not exist");
-    if missing {
-        tracing::info!(error, "statement failed: relation does not exist");
+    let answer = if missing {
         ApiError::not_found("table does not exist")
     } else {
-        tracing::error!(error, "statement failed");
         ApiError::internal()
-    }
+    };
+    answer.caused_by(format_args!("statement failed: {error}"))
 }
 
 #[cfg(test)]

@@ -3,68 +3,29 @@
 
 use std::time::Duration;
 
-use api_core::redshift::{RedshiftRunner, parameter};
+use api_core::redshift::param;
+use api_core::testing::redshift::{
+    STATEMENT_ID as ID, cancelled as cancel, described, mock_runner as runner,
+};
 use aws_sdk_redshiftdata::Client;
-use aws_sdk_redshiftdata::operation::cancel_statement::CancelStatementOutput;
 use aws_sdk_redshiftdata::operation::describe_statement::DescribeStatementOutput;
 use aws_sdk_redshiftdata::operation::execute_statement::ExecuteStatementOutput;
-use aws_sdk_redshiftdata::operation::get_statement_result::GetStatementResultOutput;
 use aws_sdk_redshiftdata::types::{Field, StatementStatusString, StatusString};
-use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_mocks::{Rule, RuleMode, mock};
 use tokio::time::Instant;
 
-const ID: &str = "5a1f6c9e-0000-4000-8000-000000000001";
 const COUNT_SQL: &str = r#"SELECT count(*) FROM "public"."flightdata""#;
-
-fn runner(mode: RuleMode, rules: &[&Rule]) -> RedshiftRunner {
-    let client = mock_client!(aws_sdk_redshiftdata, mode, rules);
-    RedshiftRunner::new(client, "flights-dev", "dev")
-}
 
 fn in_seconds(seconds: u64) -> Instant {
     Instant::now() + Duration::from_secs(seconds)
 }
 
 fn executed(status: StatementStatusString) -> Rule {
-    mock!(Client::execute_statement).then_output(move || {
-        ExecuteStatementOutput::builder()
-            .id(ID)
-            .status(status.clone())
-            .has_result_set(true)
-            .build()
-    })
-}
-
-fn described(status: StatusString, error: Option<&'static str>) -> Rule {
-    mock!(Client::describe_statement)
-        .match_requests(|req| req.id() == Some(ID))
-        .then_output(move || {
-            DescribeStatementOutput::builder()
-                .id(ID)
-                .status(status.clone())
-                .has_result_set(true)
-                .set_error(error.map(str::to_owned))
-                .build()
-                .unwrap()
-        })
+    api_core::testing::redshift::executed(None, status)
 }
 
 fn result_page(value: i64, token: Option<&'static str>, next: Option<&'static str>) -> Rule {
-    mock!(Client::get_statement_result)
-        .match_requests(move |req| req.id() == Some(ID) && req.next_token() == token)
-        .then_output(move || {
-            GetStatementResultOutput::builder()
-                .records(vec![Field::LongValue(value)])
-                .set_next_token(next.map(str::to_owned))
-                .build()
-                .unwrap()
-        })
-}
-
-fn cancel() -> Rule {
-    mock!(Client::cancel_statement)
-        .match_requests(|req| req.id() == Some(ID))
-        .then_output(|| CancelStatementOutput::builder().status(true).build())
+    api_core::testing::redshift::result_page(Field::LongValue(value), token, next)
 }
 
 fn service_error(type_name: &str) -> String {
@@ -223,7 +184,7 @@ async fn values_travel_as_bound_parameters_never_in_the_sql() {
     let runner = runner(RuleMode::Sequential, &[&execute, &result]);
 
     let rows = runner
-        .run(SQL, vec![parameter("name", hostile)], in_seconds(10))
+        .run(SQL, vec![param::text("name", hostile)], in_seconds(10))
         .await
         .unwrap();
 
@@ -371,4 +332,61 @@ async fn a_describe_failure_still_cancels_the_statement() {
 
     assert_eq!(error.status(), 504);
     assert_eq!(cancel.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_cancel_is_retried_within_the_safety_margin() {
+    let execute = executed(StatementStatusString::Started);
+    let running = described(StatusString::Started, None);
+    let throttled = mock!(Client::cancel_statement)
+        .sequence()
+        .http_status(400, Some(service_error("ThrottlingException")))
+        .times(2)
+        .build();
+    let cancel = cancel();
+    let runner = runner(
+        RuleMode::MatchAny,
+        &[&execute, &running, &throttled, &cancel],
+    );
+    let deadline = in_seconds(3);
+
+    let error = runner
+        .run(COUNT_SQL, Vec::new(), deadline)
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.status(), 504);
+    assert_eq!(throttled.num_calls(), 2);
+    assert_eq!(
+        cancel.num_calls(),
+        1,
+        "the third CancelStatement went through"
+    );
+    let spent = Instant::now() - deadline;
+    assert!(
+        spent <= Duration::from_secs(1),
+        "cancelling stays inside the safety margin: {spent:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_database_is_503() {
+    let unreachable = mock!(Client::execute_statement)
+        .sequence()
+        .http_status(400, Some(service_error("DatabaseConnectionException")))
+        .build();
+    let runner = runner(RuleMode::Sequential, &[&unreachable]);
+
+    let error = runner
+        .run(COUNT_SQL, Vec::new(), in_seconds(5))
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.status(), 503);
+    assert!(
+        error
+            .cause()
+            .unwrap()
+            .contains("DatabaseConnectionException")
+    );
 }

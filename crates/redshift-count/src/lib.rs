@@ -10,21 +10,19 @@
 use api_core::ApiError;
 use api_core::config::TableAllowList;
 use api_core::identifier::Identifier;
-use api_core::lambda::parse_event;
 use api_core::redshift::RedshiftRunner;
 use aws_sdk_redshiftdata::types::Field;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tokio::time::Instant;
 
 pub const DEFAULT_SCHEMA: &str = "public";
 const TABLE_NOT_FOUND: &str = "table does not exist";
 
 #[derive(Debug, Deserialize)]
-struct CountRequest {
-    target_table: String,
+pub struct CountRequest {
+    pub target_table: String,
     #[serde(default)]
-    schema: String,
+    pub schema: String,
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize)]
@@ -34,54 +32,46 @@ pub struct CountResponse {
     pub result_value: i64,
 }
 
-/// The endpoint, with its clients and settings built once at init.
+/// What counting needs, built once at init: the statement runner and the tables it may count.
 #[derive(Debug, Clone)]
-pub struct CountService {
-    runner: RedshiftRunner,
-    allowed_tables: TableAllowList,
+pub struct Counter {
+    pub runner: RedshiftRunner,
+    pub allowed_tables: TableAllowList,
 }
 
-impl CountService {
-    pub fn new(runner: RedshiftRunner, allowed_tables: TableAllowList) -> Self {
-        Self {
-            runner,
-            allowed_tables,
-        }
+pub async fn handle(
+    counter: &Counter,
+    request: CountRequest,
+    deadline: Instant,
+) -> Result<CountResponse, ApiError> {
+    let table = Identifier::parse("target_table", &request.target_table)?;
+    let schema = match request.schema.as_str() {
+        "" => DEFAULT_SCHEMA,
+        schema => schema,
+    };
+    let schema = Identifier::parse("schema", schema)?;
+    if !counter.allowed_tables.allows(&schema, &table) {
+        // Answered like a missing table, so the allow-list does not reveal what exists.
+        return Err(ApiError::not_found(TABLE_NOT_FOUND).caused_by(format_args!(
+            "{}.{} is not in ALLOWED_TABLES",
+            schema.as_str(),
+            table.as_str()
+        )));
     }
-
-    pub async fn handle(&self, event: Value, deadline: Instant) -> Result<CountResponse, ApiError> {
-        let request: CountRequest = parse_event(event)?;
-        let table = Identifier::parse("target_table", &request.target_table)?;
-        let schema = match request.schema.as_str() {
-            "" => DEFAULT_SCHEMA,
-            schema => schema,
-        };
-        let schema = Identifier::parse("schema", schema)?;
-        if !self.allowed_tables.allows(&schema, &table) {
-            // Answered like a missing table, so the allow-list does not reveal what exists.
-            tracing::info!(
-                schema = schema.as_str(),
-                table = table.as_str(),
-                "table not in ALLOWED_TABLES"
-            );
-            return Err(ApiError::not_found(TABLE_NOT_FOUND));
-        }
-        let sql = format!(
-            "SELECT count(*) FROM {}.{}",
-            schema.quoted(),
-            table.quoted()
-        );
-        let rows = self.runner.run(&sql, Vec::new(), deadline).await?;
-        match rows.first().and_then(|row| row.first()) {
-            Some(Field::LongValue(count)) => Ok(CountResponse {
-                status: "success",
-                result_value: *count,
-            }),
-            other => {
-                tracing::error!(first_field = ?other, "count(*) did not return one integer");
-                Err(ApiError::internal())
-            }
-        }
+    let sql = format!(
+        "SELECT count(*) FROM {}.{}",
+        schema.quoted(),
+        table.quoted()
+    );
+    let records = counter.runner.run(&sql, Vec::new(), deadline).await?;
+    match records.first().and_then(|record| record.first()) {
+        Some(Field::LongValue(count)) => Ok(CountResponse {
+            status: "success",
+            result_value: *count,
+        }),
+        other => Err(ApiError::internal().caused_by(format_args!(
+            "count(*) did not return one integer: {other:?}"
+        ))),
     }
 }
 

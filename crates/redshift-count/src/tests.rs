@@ -1,57 +1,33 @@
-use std::time::Duration;
-
 use super::*;
-use aws_sdk_redshiftdata::Client;
-use aws_sdk_redshiftdata::operation::cancel_statement::CancelStatementOutput;
-use aws_sdk_redshiftdata::operation::describe_statement::DescribeStatementOutput;
-use aws_sdk_redshiftdata::operation::execute_statement::ExecuteStatementOutput;
-use aws_sdk_redshiftdata::operation::get_statement_result::GetStatementResultOutput;
-use aws_sdk_redshiftdata::types::{StatementStatusString, StatusString};
-use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use serde_json::json;
+use api_core::testing::invoke;
+use api_core::testing::redshift::{executed, mock_runner, result_page};
+use aws_sdk_redshiftdata::types::StatementStatusString;
+use aws_smithy_mocks::{Rule, RuleMode};
+use serde_json::{Value, json};
 
-const ID: &str = "statement-1";
-
-fn count_service(mode: RuleMode, rules: &[&Rule], allowed: &str) -> CountService {
-    let client = mock_client!(aws_sdk_redshiftdata, mode, rules);
-    let allowed = TableAllowList::parse(Some(allowed).filter(|list| !list.is_empty())).unwrap();
-    CountService::new(RedshiftRunner::new(client, "flights-dev", "dev"), allowed)
-}
-
-fn deadline() -> Instant {
-    Instant::now() + Duration::from_secs(8)
+fn mock_counter(mode: RuleMode, rules: &[&Rule], allowed: &str) -> Counter {
+    Counter {
+        runner: mock_runner(mode, rules),
+        allowed_tables: TableAllowList::parse(Some(allowed).filter(|list| !list.is_empty()))
+            .unwrap(),
+    }
 }
 
 fn execute_expecting(sql: &'static str, status: StatementStatusString) -> Rule {
-    mock!(Client::execute_statement)
-        .match_requests(move |req| req.sql() == Some(sql))
-        .then_output(move || {
-            ExecuteStatementOutput::builder()
-                .id(ID)
-                .status(status.clone())
-                .has_result_set(true)
-                .build()
-        })
+    executed(Some(sql), status)
 }
 
 fn result_rule(field: Field) -> Rule {
-    mock!(Client::get_statement_result).then_output(move || {
-        GetStatementResultOutput::builder()
-            .records(vec![field.clone()])
-            .build()
-            .unwrap()
-    })
+    result_page(field, None, None)
 }
 
-fn describe(status: StatusString, error: Option<&'static str>) -> Rule {
-    mock!(Client::describe_statement).then_output(move || {
-        DescribeStatementOutput::builder()
-            .id(ID)
-            .status(status.clone())
-            .set_error(error.map(str::to_owned))
-            .build()
-            .unwrap()
-    })
+/// The event through the runtime's parsing, then the handler.
+async fn count(counter: &Counter, event: Value) -> Result<CountResponse, ApiError> {
+    invoke(
+        |request, deadline| handle(counter, request, deadline),
+        event,
+    )
+    .await
 }
 
 #[tokio::test(start_paused = true)]
@@ -61,15 +37,14 @@ async fn counts_the_rows_of_a_table_in_the_public_schema() {
         StatementStatusString::Finished,
     );
     let result = result_rule(Field::LongValue(118));
-    let service = count_service(RuleMode::Sequential, &[&execute, &result], "");
+    let counter = mock_counter(RuleMode::Sequential, &[&execute, &result], "");
 
-    let response = service
-        .handle(
-            json!({"target_table": "flightdata", "schema": ""}),
-            deadline(),
-        )
-        .await
-        .unwrap();
+    let response = count(
+        &counter,
+        json!({"target_table": "flightdata", "schema": ""}),
+    )
+    .await
+    .unwrap();
 
     assert_eq!(
         serde_json::to_value(&response).unwrap(),
@@ -85,14 +60,13 @@ async fn uses_the_given_schema_and_defaults_when_absent() {
         StatementStatusString::Finished,
     );
     let result = result_rule(Field::LongValue(3));
-    let service = count_service(RuleMode::Sequential, &[&execute, &result], "");
-    let response = service
-        .handle(
-            json!({"target_table": "events", "schema": "audit"}),
-            deadline(),
-        )
-        .await
-        .unwrap();
+    let counter = mock_counter(RuleMode::Sequential, &[&execute, &result], "");
+    let response = count(
+        &counter,
+        json!({"target_table": "events", "schema": "audit"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.result_value, 3);
 
     let execute = execute_expecting(
@@ -100,9 +74,8 @@ async fn uses_the_given_schema_and_defaults_when_absent() {
         StatementStatusString::Finished,
     );
     let result = result_rule(Field::LongValue(118));
-    let service = count_service(RuleMode::Sequential, &[&execute, &result], "");
-    let response = service
-        .handle(json!({"target_table": "flightdata"}), deadline())
+    let counter = mock_counter(RuleMode::Sequential, &[&execute, &result], "");
+    let response = count(&counter, json!({"target_table": "flightdata"}))
         .await
         .unwrap();
     assert_eq!(response.result_value, 118);
@@ -111,7 +84,7 @@ async fn uses_the_given_schema_and_defaults_when_absent() {
 #[tokio::test(start_paused = true)]
 async fn injection_attempts_are_rejected_before_any_sql_is_sent() {
     let execute = execute_expecting("never", StatementStatusString::Finished);
-    let service = count_service(RuleMode::MatchAny, &[&execute], "");
+    let counter = mock_counter(RuleMode::MatchAny, &[&execute], "");
     let attempts = [
         json!({"target_table": "x\"; drop table staff; --"}),
         json!({"target_table": "' OR '1'='1"}),
@@ -123,10 +96,7 @@ async fn injection_attempts_are_rejected_before_any_sql_is_sent() {
         json!("flightdata"),
     ];
     for attempt in attempts {
-        let error = service
-            .handle(attempt.clone(), deadline())
-            .await
-            .unwrap_err();
+        let error = count(&counter, attempt.clone()).await.unwrap_err();
         assert_eq!(error.status(), 400, "{attempt}");
         assert!(!error.to_string().contains("drop"), "{error}");
     }
@@ -136,10 +106,9 @@ async fn injection_attempts_are_rejected_before_any_sql_is_sent() {
 #[tokio::test(start_paused = true)]
 async fn a_table_outside_the_allow_list_is_404_without_a_query() {
     let execute = execute_expecting("never", StatementStatusString::Finished);
-    let service = count_service(RuleMode::MatchAny, &[&execute], "flightdata");
+    let counter = mock_counter(RuleMode::MatchAny, &[&execute], "flightdata");
 
-    let error = service
-        .handle(json!({"target_table": "staff"}), deadline())
+    let error = count(&counter, json!({"target_table": "staff"}))
         .await
         .unwrap_err();
 
@@ -151,85 +120,20 @@ async fn a_table_outside_the_allow_list_is_404_without_a_query() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_missing_table_is_404() {
-    let execute = execute_expecting(
-        r#"SELECT count(*) FROM "public"."nope""#,
-        StatementStatusString::Started,
-    );
-    let failed = describe(
-        StatusString::Failed,
-        Some(r#"ERROR: relation "public.nope" does not exist"#),
-    );
-    let service = count_service(RuleMode::Sequential, &[&execute, &failed], "");
-
-    let error = service
-        .handle(json!({"target_table": "nope"}), deadline())
-        .await
-        .unwrap_err();
-
-    assert_eq!(
-        error.to_string(),
-        r#"{"Status":404,"ErrorReason":"table does not exist"}"#
-    );
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_count_still_running_at_the_deadline_is_cancelled_and_504() {
-    let execute = execute_expecting(
-        r#"SELECT count(*) FROM "public"."flightdata""#,
-        StatementStatusString::Started,
-    );
-    let running = describe(StatusString::Started, None);
-    let cancel = mock!(Client::cancel_statement)
-        .match_requests(|req| req.id() == Some(ID))
-        .then_output(|| CancelStatementOutput::builder().status(true).build());
-    let service = count_service(RuleMode::MatchAny, &[&execute, &running, &cancel], "");
-
-    let error = service
-        .handle(json!({"target_table": "flightdata"}), deadline())
-        .await
-        .unwrap_err();
-
-    assert_eq!(error.status(), 504);
-    assert_eq!(cancel.num_calls(), 1);
-}
-
-#[tokio::test(start_paused = true)]
 async fn a_result_that_is_not_one_integer_is_500() {
     let execute = execute_expecting(
         r#"SELECT count(*) FROM "public"."flightdata""#,
         StatementStatusString::Finished,
     );
     let result = result_rule(Field::StringValue("118".into()));
-    let service = count_service(RuleMode::Sequential, &[&execute, &result], "");
+    let counter = mock_counter(RuleMode::Sequential, &[&execute, &result], "");
 
-    let error = service
-        .handle(json!({"target_table": "flightdata"}), deadline())
+    let error = count(&counter, json!({"target_table": "flightdata"}))
         .await
         .unwrap_err();
 
     assert_eq!(
         error.to_string(),
         r#"{"Status":500,"ErrorReason":"internal error"}"#
-    );
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_count_aborted_by_the_service_is_503() {
-    let execute = execute_expecting(
-        r#"SELECT count(*) FROM "public"."flightdata""#,
-        StatementStatusString::Started,
-    );
-    let aborted = describe(StatusString::Aborted, None);
-    let service = count_service(RuleMode::Sequential, &[&execute, &aborted], "");
-
-    let error = service
-        .handle(json!({"target_table": "flightdata"}), deadline())
-        .await
-        .unwrap_err();
-
-    assert_eq!(
-        error.to_string(),
-        r#"{"Status":503,"ErrorReason":"the query was cancelled by the database; try again"}"#
     );
 }

@@ -5,11 +5,10 @@
 //! Output: `{"id","name","age"}` for one record; `{"items": [...], "next": "<id>" | null}` for a page.
 
 use api_core::ApiError;
-use api_core::lambda::parse_event;
+use api_core::error::InvalidInput;
 use api_core::rds::{AuroraDatabase, decode_rows, param};
 use api_core::staff::{Staff, StaffId};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tokio::time::Instant;
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -23,10 +22,10 @@ const SELECT_PAGE: &str =
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct StaffQuery {
-    id: String,
-    limit: String,
-    after: String,
+pub struct StaffQuery {
+    pub id: String,
+    pub limit: String,
+    pub after: String,
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize)]
@@ -44,10 +43,9 @@ pub struct StaffPage {
 
 pub async fn handle(
     database: &AuroraDatabase,
-    event: Value,
+    query: StaffQuery,
     deadline: Instant,
 ) -> Result<StaffGetResponse, ApiError> {
-    let query: StaffQuery = parse_event(event)?;
     if query.id.is_empty() {
         let limit = parse_limit(&query.limit)?;
         let after = match query.after.as_str() {
@@ -97,13 +95,13 @@ async fn list(
     Ok(StaffPage { items, next })
 }
 
-fn parse_limit(limit: &str) -> Result<i64, ApiError> {
+fn parse_limit(limit: &str) -> Result<i64, InvalidInput> {
     if limit.is_empty() {
         return Ok(DEFAULT_LIMIT);
     }
     match limit.parse::<i64>() {
         Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => Ok(limit),
-        _ => Err(ApiError::bad_request(format!(
+        _ => Err(InvalidInput(format!(
             "limit must be an integer from 1 to {MAX_LIMIT}"
         ))),
     }

@@ -1,5 +1,5 @@
 use super::*;
-use api_core::testing::{SEED, deadline, mock_aurora as database, staff_rows};
+use api_core::testing::{SEED, mock_aurora as database, staff_rows};
 use aws_sdk_rdsdata::Client;
 use aws_sdk_rdsdata::operation::execute_statement::{
     ExecuteStatementError, ExecuteStatementOutput,
@@ -7,7 +7,19 @@ use aws_sdk_rdsdata::operation::execute_statement::{
 use aws_sdk_rdsdata::types::Field;
 use aws_sdk_rdsdata::types::error::DatabaseResumingException;
 use aws_smithy_mocks::{Rule, mock};
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// The event through the runtime's parsing, then the handler.
+async fn call(
+    database: &AuroraDatabase,
+    event: serde_json::Value,
+) -> Result<StaffGetResponse, ApiError> {
+    api_core::testing::invoke(
+        |request, deadline| handle(database, request, deadline),
+        event,
+    )
+    .await
+}
 
 fn seed(count: usize) -> ExecuteStatementOutput {
     staff_rows(&SEED[..count])
@@ -43,13 +55,9 @@ async fn gets_one_record_by_id() {
     let select = select_one("0001", true);
     let database = database(&[&select]);
 
-    let response = handle(
-        &database,
-        json!({"id": "0001", "limit": "", "after": ""}),
-        deadline(),
-    )
-    .await
-    .unwrap();
+    let response = call(&database, json!({"id": "0001", "limit": "", "after": ""}))
+        .await
+        .unwrap();
 
     assert_eq!(
         staff_json(&response),
@@ -62,9 +70,7 @@ async fn an_unknown_id_is_404() {
     let select = select_one("0009", false);
     let database = database(&[&select]);
 
-    let error = handle(&database, json!({"id": "0009"}), deadline())
-        .await
-        .unwrap_err();
+    let error = call(&database, json!({"id": "0009"})).await.unwrap_err();
 
     assert_eq!(
         error.to_string(),
@@ -89,9 +95,7 @@ async fn invalid_ids_limits_and_cursors_are_400_without_a_query() {
         json!("0001"),
     ];
     for attempt in attempts {
-        let error = handle(&database, attempt.clone(), deadline())
-            .await
-            .unwrap_err();
+        let error = call(&database, attempt.clone()).await.unwrap_err();
         assert_eq!(error.status(), 400, "{attempt}");
         assert!(!error.to_string().contains("drop"));
     }
@@ -103,13 +107,9 @@ async fn lists_the_first_page_with_the_default_limit() {
     let select = select_page("", DEFAULT_LIMIT + 1, 3);
     let database = database(&[&select]);
 
-    let response = handle(
-        &database,
-        json!({"id": "", "limit": "", "after": ""}),
-        deadline(),
-    )
-    .await
-    .unwrap();
+    let response = call(&database, json!({"id": "", "limit": "", "after": ""}))
+        .await
+        .unwrap();
 
     assert_eq!(
         staff_json(&response),
@@ -126,9 +126,7 @@ async fn a_full_page_points_to_the_next_one() {
     let select = select_page("", 3, 3);
     let database = database(&[&select]);
 
-    let response = handle(&database, json!({"limit": "2"}), deadline())
-        .await
-        .unwrap();
+    let response = call(&database, json!({"limit": "2"})).await.unwrap();
 
     let StaffGetResponse::Page(page) = response else {
         panic!("expected a page");
@@ -142,13 +140,9 @@ async fn the_cursor_is_bound_as_a_parameter() {
     let select = select_page("0002", 3, 0);
     let database = database(&[&select]);
 
-    let response = handle(
-        &database,
-        json!({"limit": "2", "after": "0002"}),
-        deadline(),
-    )
-    .await
-    .unwrap();
+    let response = call(&database, json!({"limit": "2", "after": "0002"}))
+        .await
+        .unwrap();
 
     assert_eq!(staff_json(&response), json!({"items": [], "next": null}));
     assert_eq!(select.num_calls(), 1);
@@ -168,9 +162,7 @@ async fn a_resuming_database_twice_then_success_is_200() {
         .build();
     let database = database(&[&resuming_twice]);
 
-    let response = handle(&database, json!({"id": "0001"}), deadline())
-        .await
-        .unwrap();
+    let response = call(&database, json!({"id": "0001"})).await.unwrap();
 
     assert_eq!(
         staff_json(&response),
@@ -188,9 +180,7 @@ async fn a_row_of_an_unexpected_shape_is_500() {
     });
     let database = database(&[&select]);
 
-    let error = handle(&database, json!({"id": "0001"}), deadline())
-        .await
-        .unwrap_err();
+    let error = call(&database, json!({"id": "0001"})).await.unwrap_err();
 
     assert_eq!(
         error.to_string(),

@@ -28,7 +28,8 @@ fn contract() -> ApiDefinition {
 /// The envelope statuses each operation's function returns (others are the catch-all's 500).
 fn envelope_statuses(operation: &Operation) -> &'static [u16] {
     match (operation.method.as_str(), operation.resource_path.as_str()) {
-        ("POST", "/staff") => &[400, 409, 503, 504],
+        ("POST", "/staff") => &[400, 409, 422, 503, 504],
+        ("PUT", "/staff/{id}") => &[400, 404, 422, 503, 504],
         _ => &[400, 404, 503, 504],
     }
 }
@@ -120,7 +121,7 @@ fn no_pattern_captures_a_success_so_it_answers_the_default() {
 }
 
 fn error_messages() -> Vec<String> {
-    let mut messages: Vec<String> = [400, 401, 403, 404, 409, 413, 429, 500, 502, 503, 504]
+    let mut messages: Vec<String> = [400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503, 504]
         .iter()
         .map(|status| format!(r#"{{"Status":{status},"ErrorReason":"reason"}}"#))
         .collect();

@@ -40,6 +40,11 @@ impl Request {
         self.querystring.insert(name.into(), value.into());
         self
     }
+
+    fn header(mut self, name: &str, value: &str) -> Self {
+        self.header.insert(name.into(), value.into());
+        self
+    }
 }
 
 /// Renders `name` and parses the output, which must be JSON.
@@ -86,23 +91,47 @@ fn staff_post_sends_null_for_an_absent_age_and_keeps_json_values() {
     let without_age = Request::body(json!({"id": "0004", "name": "Athena \"A\""}));
     assert_eq!(
         render("staff-post-request.vtl", &without_age),
-        json!({"id": "0004", "name": "Athena \"A\"", "age": null})
+        json!({"id": "0004", "name": "Athena \"A\"", "age": null, "idempotency_key": ""})
     );
     let with_age = Request::body(json!({"id": "0004", "name": "Athena", "age": 30}));
     assert_eq!(
         render("staff-post-request.vtl", &with_age),
-        json!({"id": "0004", "name": "Athena", "age": 30})
+        json!({"id": "0004", "name": "Athena", "age": 30, "idempotency_key": ""})
+    );
+}
+
+#[test]
+fn the_writes_pass_the_idempotency_key_header_as_json_text() {
+    let key = r#"k-'1"\"#;
+    let post =
+        Request::body(json!({"id": "0004", "name": "Athena"})).header("Idempotency-Key", key);
+    assert_eq!(
+        render("staff-post-request.vtl", &post)["idempotency_key"],
+        key
+    );
+    let put = Request::body(json!({"age": 3}))
+        .path_id("0001")
+        .header("idempotency-key", key);
+    assert_eq!(
+        render("staff-put-request.vtl", &put)["idempotency_key"],
+        key
     );
 }
 
 #[test]
 fn staff_put_sends_only_the_keys_present() {
     let cases = [
-        (json!({"name": "B"}), json!({"id": "0001", "name": "B"})),
-        (json!({"age": null}), json!({"id": "0001", "age": null})),
+        (
+            json!({"name": "B"}),
+            json!({"id": "0001", "idempotency_key": "", "name": "B"}),
+        ),
+        (
+            json!({"age": null}),
+            json!({"id": "0001", "idempotency_key": "", "age": null}),
+        ),
         (
             json!({"age": 5, "name": "B"}),
-            json!({"id": "0001", "name": "B", "age": 5}),
+            json!({"id": "0001", "idempotency_key": "", "name": "B", "age": 5}),
         ),
     ];
     for (body, event) in cases {
@@ -185,16 +214,16 @@ fn the_catch_all_passes_only_a_500_envelope_through() {
 
 proptest! {
     #[test]
-    fn any_parameter_text_reaches_staff_get_and_staff_put_unchanged(id in any::<String>(), limit in "\\PC*") {
+    fn any_parameter_text_reaches_staff_get_and_staff_put_unchanged(id in any::<String>(), limit in "\\PC*", key in "\\PC*") {
         let get = Request::default().path_id(&id).query("limit", &limit);
         prop_assert_eq!(render("staff-get-request.vtl", &get), json!({"id": id, "limit": limit, "after": ""}));
-        let put = Request::body(json!({"name": "B"})).path_id(&id);
-        prop_assert_eq!(render("staff-put-request.vtl", &put), json!({"id": id, "name": "B"}));
+        let put = Request::body(json!({"name": "B"})).path_id(&id).header("Idempotency-Key", &key);
+        prop_assert_eq!(render("staff-put-request.vtl", &put), json!({"id": id, "idempotency_key": key, "name": "B"}));
     }
 
     #[test]
     fn any_body_text_reaches_staff_post_unchanged(name in any::<String>(), id in any::<String>()) {
         let post = Request::body(json!({"id": id, "name": name, "age": 1}));
-        prop_assert_eq!(render("staff-post-request.vtl", &post), json!({"id": id, "name": name, "age": 1}));
+        prop_assert_eq!(render("staff-post-request.vtl", &post), json!({"id": id, "name": name, "age": 1, "idempotency_key": ""}));
     }
 }
