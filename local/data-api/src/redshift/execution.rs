@@ -97,7 +97,7 @@ async fn execute(app: &App, statement: &Statement) -> Outcome {
     if statement.cancel_requested() {
         return Outcome::Aborted;
     }
-    let (client, driver) = match app.postgres.connect(&statement.database).await {
+    let (client, driver) = match app.postgres.connect(&statement.submitted.database).await {
         Ok(connected) => connected,
         Err(e) => return Outcome::Failed(db::error_text(&e)),
     };
@@ -142,11 +142,14 @@ async fn run_on(
     statement.set_status(Status::Started);
 
     let values: HashMap<&str, &str> = statement
+        .submitted
         .parameters
         .iter()
         .map(|p| (p.name.as_str(), p.value.as_str()))
         .collect();
-    let translated = sql::translate(&statement.query, &|name| values.contains_key(name));
+    let translated = sql::translate(&statement.submitted.query, &|name| {
+        values.contains_key(name)
+    });
     // Redshift converts parameter text to whatever type the context needs: let PostgreSQL infer it.
     let types = vec![values::inferred_type(); translated.names.len()];
     let params: Vec<TextParam> = translated

@@ -167,23 +167,29 @@ fn list_statements(app: &Arc<App>, input: ListInput) -> Result<Value, ServiceErr
         .filter(|s| wanted.as_deref().is_none_or(|w| s.status().name() == w))
         .filter(|s| {
             input.statement_name.as_deref().is_none_or(|n| {
-                s.statement_name
+                s.submitted
+                    .statement_name
                     .as_deref()
                     .is_some_and(|name| name.starts_with(n))
             })
         })
-        .filter(|s| input.database.as_deref().is_none_or(|d| s.database == d))
+        .filter(|s| {
+            input
+                .database
+                .as_deref()
+                .is_none_or(|d| s.submitted.database == d)
+        })
         .filter(|s| {
             input
                 .workgroup_name
                 .as_deref()
-                .is_none_or(|w| s.workgroup_name.as_deref() == Some(w))
+                .is_none_or(|w| s.submitted.workgroup_name.as_deref() == Some(w))
         })
         .filter(|s| {
             input
                 .cluster_identifier
                 .as_deref()
-                .is_none_or(|c| s.cluster_identifier.as_deref() == Some(c))
+                .is_none_or(|c| s.submitted.cluster_identifier.as_deref() == Some(c))
         })
         .collect();
     let page: Vec<Value> = matching

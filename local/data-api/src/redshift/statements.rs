@@ -85,14 +85,7 @@ pub struct Submission {
 #[derive(Debug)]
 pub struct Statement {
     pub id: Uuid,
-    pub query: String,
-    pub database: String,
-    pub workgroup_name: Option<String>,
-    pub cluster_identifier: Option<String>,
-    pub secret_arn: Option<String>,
-    pub db_user: Option<String>,
-    pub statement_name: Option<String>,
-    pub parameters: Vec<SqlParameter>,
+    pub submitted: Submission,
     pub created_at: DateTime<Utc>,
     /// Stands for Redshift's query id (`RedshiftQueryId`): a number per statement of this server.
     pub query_id: i64,
@@ -116,14 +109,7 @@ impl Statement {
     fn new(submission: Submission, query_id: i64) -> Self {
         Self {
             id: Uuid::new_v4(),
-            query: submission.query,
-            database: submission.database,
-            workgroup_name: submission.workgroup_name,
-            cluster_identifier: submission.cluster_identifier,
-            secret_arn: submission.secret_arn,
-            db_user: submission.db_user,
-            statement_name: submission.statement_name,
-            parameters: submission.parameters,
+            submitted: submission,
             created_at: Utc::now(),
             query_id,
             progress: Mutex::new(Progress {
@@ -187,8 +173,8 @@ impl Statement {
         StatementView {
             id: self.id.to_string(),
             status: self.status(),
-            database: self.database.clone(),
-            query_string: self.query.clone(),
+            database: self.submitted.database.clone(),
+            query_string: self.submitted.query.clone(),
             backend_pid: self.progress().backend_pid,
         }
     }

@@ -240,10 +240,10 @@ pub fn epoch_seconds(t: chrono::DateTime<chrono::Utc>) -> f64 {
 /// The optional names a statement echoes in ExecuteStatement and DescribeStatement.
 fn add_names(out: &mut Value, statement: &Statement) {
     let names = [
-        ("WorkgroupName", &statement.workgroup_name),
-        ("ClusterIdentifier", &statement.cluster_identifier),
-        ("SecretArn", &statement.secret_arn),
-        ("DbUser", &statement.db_user),
+        ("WorkgroupName", &statement.submitted.workgroup_name),
+        ("ClusterIdentifier", &statement.submitted.cluster_identifier),
+        ("SecretArn", &statement.submitted.secret_arn),
+        ("DbUser", &statement.submitted.db_user),
     ];
     for (key, value) in names {
         if let Some(value) = value {
@@ -256,7 +256,7 @@ pub fn execute_output(statement: &Statement, with_status: bool) -> Value {
     let mut out = json!({
         "Id": statement.id.to_string(),
         "CreatedAt": epoch_seconds(statement.created_at),
-        "Database": statement.database,
+        "Database": statement.submitted.database,
     });
     add_names(&mut out, statement);
     if with_status {
@@ -278,9 +278,9 @@ pub fn describe_output(statement: &Statement) -> Value {
     let progress = statement.progress();
     let mut out = json!({
         "Id": statement.id.to_string(),
-        "QueryString": statement.query,
+        "QueryString": statement.submitted.query,
         "Status": status.name(),
-        "Database": statement.database,
+        "Database": statement.submitted.database,
         "CreatedAt": epoch_seconds(statement.created_at),
         "UpdatedAt": epoch_seconds(progress.updated_at),
         "Duration": progress.duration_ns,
@@ -294,8 +294,9 @@ pub fn describe_output(statement: &Statement) -> Value {
     if let Some(error) = &progress.error {
         out["Error"] = error.clone().into();
     }
-    if !statement.parameters.is_empty() {
-        out["QueryParameters"] = serde_json::to_value(&statement.parameters).unwrap_or_default();
+    if !statement.submitted.parameters.is_empty() {
+        out["QueryParameters"] =
+            serde_json::to_value(&statement.submitted.parameters).unwrap_or_default();
     }
     add_names(&mut out, statement);
     out
@@ -304,14 +305,14 @@ pub fn describe_output(statement: &Statement) -> Value {
 pub fn list_item(statement: &Statement) -> Value {
     let mut item = json!({
         "Id": statement.id.to_string(),
-        "QueryString": statement.query,
+        "QueryString": statement.submitted.query,
         "Status": statement.status().name(),
         "CreatedAt": epoch_seconds(statement.created_at),
         "UpdatedAt": epoch_seconds(statement.progress().updated_at),
         "IsBatchStatement": false,
         "ResultFormat": "JSON",
     });
-    if let Some(name) = &statement.statement_name {
+    if let Some(name) = &statement.submitted.statement_name {
         item["StatementName"] = name.clone().into();
     }
     item
