@@ -1,17 +1,20 @@
 //! What API Gateway exposes to a mapping template: `$input`, `$util`, `$context`,
 //! `$stageVariables`.
 //!
-//! Behaviour taken from AWS's mapping-template reference, plus what was observed on AWS and
-//! recorded by other emulators (inferred, not documented by AWS, marked so):
-//! - null references render as nothing, as if quiet (inferred: reported against API Gateway in
-//!   toqoz/api-gateway-mapping-template#5); use [`render_with`] for Velocity's own behaviour;
+//! Behaviour taken from AWS's mapping-template reference and from what AWS answered in
+//! LocalStack's AWS-validated tests (each listed in docs/aws-fidelity.md, "VTL engine"):
+//! - null references render as nothing, as if quiet, and a null equals `""`
+//!   (`test_input_path_template_formatting`); use [`render_with`] for Velocity's own rendering;
 //! - `$input.body` of an empty body is `{}`, and `$input.json`/`$input.path` read an empty body as
-//!   `{}` (inferred: LocalStack's AWS-validated tests);
+//!   `{}` (`test_input_body_formatting`);
 //! - JSON arrays from `$input.path`/`$util.parseJson` render as compact JSON, objects as Java maps
-//!   `{k=v}` (inferred: same source);
-//! - `$input.json` of a path that selects nothing is the empty string (inferred);
+//!   `{k=v}` (`test_input_path_template_formatting`);
+//! - `$context`'s maps render as `""`, and `requestOverride{path,header,querystring}` and
+//!   `responseOverride{header}` always exist (`test_sqs_amz_json_protocol`); what a template
+//!   stores there is returned by [`render_with_context`];
+//! - inferred: `$input.json` of a path that selects nothing is the empty string;
 //! - a body that is not JSON makes `$input.json`/`$input.path` fail with
-//!   [`ErrorKind::InvalidJson`](crate::ErrorKind::InvalidJson) (API Gateway answers 400
+//!   [`ErrorKind::InvalidJson`] (API Gateway answers 400
 //!   "Could not parse request body into json" for request templates).
 
 use std::cell::OnceCell;

@@ -152,24 +152,11 @@ fn is_shorthand(name: &str) -> bool {
 /// and nested brackets (filters).
 fn bracket_end(s: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
+    for (i, c) in unquoted(s) {
         match c {
-            '\'' | '"' => quote = Some(c),
             '[' => depth += 1,
             ']' => {
-                depth -= 1;
+                depth = depth.checked_sub(1)?;
                 if depth == 0 {
                     return Some(i + 1);
                 }
@@ -192,7 +179,7 @@ fn is_definite(path: &str) -> bool {
         } else {
             c.len_utf8()
         };
-        if outside_quotes(&rest[..len]).any(|c| matches!(c, '*' | ',' | ':' | '?')) {
+        if unquoted(&rest[..len]).any(|(_, c)| matches!(c, '*' | ',' | ':' | '?')) {
             return false;
         }
         rest = &rest[len..];
@@ -200,11 +187,12 @@ fn is_definite(path: &str) -> bool {
     true
 }
 
-/// The characters of `s` that are not inside a quoted name.
-fn outside_quotes(s: &str) -> impl Iterator<Item = char> + '_ {
+/// The characters of `s` (with their byte offsets) outside quoted names; quotes themselves and
+/// `\`-escapes inside quotes are skipped.
+fn unquoted(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let mut quote: Option<char> = None;
     let mut escaped = false;
-    s.chars().filter(move |&c| match quote {
+    s.char_indices().filter(move |&(_, c)| match quote {
         Some(q) => {
             if escaped {
                 escaped = false;
