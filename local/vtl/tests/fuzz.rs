@@ -128,6 +128,13 @@ fn method() -> impl Strategy<Value = String> {
         Just("toUpperCase"),
         Just("equals"),
         Just("charAt"),
+        Just("put"),
+        Just("putAll"),
+        Just("remove"),
+        Just("add"),
+        Just("addAll"),
+        Just("set"),
+        Just("clear"),
         Just("nope"),
     ]
     .prop_map(str::to_string)
@@ -212,6 +219,10 @@ fn template() -> impl Strategy<Value = String> {
         "[a-z {}\":,\\n]{0,8}",
         reference(),
         (name(), expression()).prop_map(|(n, e)| format!("#set(${n} = {e})\n")),
+        (reference(), parameter(), expression())
+            .prop_map(|(r, i, e)| format!("#set({r}[{i}] = {e})")),
+        (reference(), name(), expression()).prop_map(|(r, k, e)| format!("#set({r}.{k} = {e})")),
+        Just("#break($foreach.parent)".to_string()),
         Just("## comment\n".to_string()),
         Just("#* block *#".to_string()),
         Just("#break".to_string()),
