@@ -140,11 +140,21 @@ pub fn validation(message: impl Into<String>) -> ServiceError {
     ServiceError::bad_request("ValidationException", message)
 }
 
+/// WaitTimeSeconds: absent is no wait; given, 1-30 (Redshift API reference, ExecuteStatement:
+/// "Valid Range: Minimum value of 1. Maximum value of 30").
 pub fn validate_wait(seconds: Option<i64>) -> Result<i64, ServiceError> {
-    match seconds.unwrap_or(0) {
-        s @ 0..=MAX_WAIT_SECONDS => Ok(s),
-        _ => Err(validation(
-            "WaitTimeSeconds must be between 0 and 30 seconds.",
+    match seconds {
+        None => Ok(0),
+        Some(s @ 1..=MAX_WAIT_SECONDS) => Ok(s),
+        Some(s) if s < 1 => Err(constraint(
+            "waitTimeSeconds",
+            s,
+            "have value greater than or equal to 1",
+        )),
+        Some(s) => Err(constraint(
+            "waitTimeSeconds",
+            s,
+            "have value less than or equal to 30",
         )),
     }
 }

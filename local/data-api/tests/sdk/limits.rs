@@ -449,6 +449,18 @@ async fn list_statements_filters_and_model_constraints() {
             "{refused:?}"
         );
     }
+    // Redshift API reference, ExecuteStatement: WaitTimeSeconds' valid range is 1-30.
+    for wait in [0, 31] {
+        let refused = client
+            .execute_statement()
+            .workgroup_name("local")
+            .sql("SELECT 1")
+            .wait_time_seconds(wait)
+            .send()
+            .await
+            .expect_err("outside 1-30");
+        assert!(refused.into_service_error().is_validation_exception());
+    }
     let rds = server.rds().await;
     let not_arn = rds
         .execute_statement()
