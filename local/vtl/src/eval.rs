@@ -164,7 +164,7 @@ impl<'l> Renderer<'l> {
             Node::Break(Some(scope)) => {
                 // Velocity 1.7 throws unless the argument is a scope (BreakDirectiveTestCase).
                 let id = match self.eval(scope)? {
-                    Value::Object(object) => object.scope_id(),
+                    Value::Object(object) => object.scope().map(|(id, _)| id),
                     _ => None,
                 };
                 let Some(id) = id else {
@@ -260,7 +260,23 @@ impl<'l> Renderer<'l> {
                 .into_iter()
                 .map(|name| (name, self.vars.get(name).cloned()))
                 .collect();
-        let parent = saved[1].1.clone();
+        // `$foreach.parent` is the enclosing loop's scope; `replaced` the value `$foreach` had
+        // before the outermost loop (Velocity 1.7 ScopeTestCase.testForeachReplaced).
+        let previous = saved[1].1.clone();
+        let (parent, depth, replaced) = match &previous {
+            Some(Value::Object(object)) => match object.scope() {
+                Some((_, depth)) => {
+                    let replaced = object.call("getReplaced", &[], &self.budget).ok().flatten();
+                    (
+                        previous.clone(),
+                        depth + 1,
+                        replaced.filter(|v| !v.is_null()),
+                    )
+                }
+                None => (None, 1, previous.clone()),
+            },
+            _ => (None, 1, previous.clone()),
+        };
         let count = items.len();
         let id = self.next_scope_id;
         self.next_scope_id += 1;
@@ -272,9 +288,11 @@ impl<'l> Renderer<'l> {
             }
             let scope = ForeachScope {
                 id,
+                depth,
                 index,
                 count,
                 parent: parent.clone(),
+                replaced: replaced.clone(),
             };
             self.set_var(variable, item);
             self.set_var("foreach", Value::Object(Rc::new(scope)));
@@ -521,12 +539,17 @@ impl<'l> Renderer<'l> {
     }
 }
 
-/// `$foreach`: Velocity 1.7's `ForeachScope` (index, count, hasNext, first, last, parent).
+/// `$foreach`: Velocity 1.7's `ForeachScope` (index, count, hasNext, first, last, parent,
+/// topmost, replaced, info.depth / info.name).
+#[derive(Clone)]
 struct ForeachScope {
     id: u64,
+    /// 1 for an outermost loop.
+    depth: usize,
     index: usize,
     count: usize,
     parent: Option<Value>,
+    replaced: Option<Value>,
 }
 
 impl HostObject for ForeachScope {
@@ -534,20 +557,31 @@ impl HostObject for ForeachScope {
         "$foreach"
     }
 
-    fn scope_id(&self) -> Option<u64> {
-        Some(self.id)
+    fn scope(&self) -> Option<(u64, usize)> {
+        Some((self.id, self.depth))
     }
 
     fn call(
         &self,
         name: &str,
         args: &[Value],
-        _: &Budget,
+        budget: &Budget,
     ) -> std::result::Result<Option<Value>, CallError> {
         if !args.is_empty() {
             return Ok(None);
         }
         Ok(match name {
+            "getTopmost" => match &self.parent {
+                Some(parent) => methods::call(parent, "getTopmost", &[], budget)?,
+                None => Some(Value::Object(Rc::new(self.clone()))),
+            },
+            "getReplaced" => Some(self.replaced.clone().unwrap_or(Value::Null)),
+            "getInfo" => {
+                let mut info = IndexMap::new();
+                info.insert("name".to_string(), Value::str("foreach"));
+                info.insert("depth".to_string(), Value::Int(self.depth as i64));
+                Some(Value::map(info))
+            }
             "getIndex" => Some(Value::Int(self.index as i64)),
             "getCount" => Some(Value::Int(self.index as i64 + 1)),
             "hasNext" | "getHasNext" => Some(Value::Bool(self.index + 1 < self.count)),

@@ -72,8 +72,9 @@ pub(crate) trait HostObject {
     /// Calls `name(args)`; `Ok(None)` when there is no such method (Velocity then yields null).
     fn call(&self, name: &str, args: &[Value], budget: &Budget)
     -> Result<Option<Value>, CallError>;
-    /// The loop a `$foreach` object stands for, so `#break($foreach.parent)` can name it.
-    fn scope_id(&self) -> Option<u64> {
+    /// For a `$foreach` object: its loop's id (so `#break($foreach.parent)` can name it) and
+    /// nesting depth (1 = outermost).
+    fn scope(&self) -> Option<(u64, usize)> {
         None
     }
 }

@@ -562,6 +562,90 @@ pub const CASES: &[Case] = &[
         "#set($hashmap = {})#set( $hashmap.Foo = \"foovalue\")$hashmap.Foo $hashmap.get(\"Foo\")",
         "foovalue foovalue",
     ),
+    // issues/Velocity631TestCase: #set right after a reference, and after an unterminated call
+    ok("issues/Velocity631TestCase", "$a #set($b = 1)", "$a"),
+    ok("issues/Velocity631TestCase", "$a#set($b = 1)", "$a"),
+    ok("issues/Velocity631TestCase", "$a.b#set($b = 1)", "$a.b"),
+    ok("issues/Velocity631TestCase", "$a.b(#set($b = 1)", "$a.b("),
+    // issues/Velocity587TestCase: backslashes in string literals are not escapes
+    ok(
+        "issues/Velocity587TestCase",
+        "#set( $bs2 = '\\\\' )$bs2",
+        "\\\\",
+    ),
+    ok("issues/Velocity587TestCase", "#set( $bs = '\\' )$bs", "\\"),
+    ok(
+        "issues/Velocity587TestCase",
+        "#set( $bs2 = \"\\\\\" )$bs2",
+        "\\\\",
+    ),
+    ok(
+        "issues/Velocity587TestCase",
+        "#set( $bs = \"\\\" )$bs",
+        "\\",
+    ),
+    // issues/Velocity709TestCase: doubled quotes
+    ok(
+        "issues/Velocity709TestCase",
+        "#set($var = \"\\\" )#set($var2 = \"${var}\")$var2",
+        "\\",
+    ),
+    ok(
+        "issues/Velocity709TestCase",
+        "#set($foo = \"jeah \"\"baby\"\" jeah! \"\"\"\"\")$foo",
+        "jeah \"baby\" jeah! \"\"",
+    ),
+    ok(
+        "issues/Velocity709TestCase",
+        "#set($foo = 'jeah ''baby'' jeah!')$foo",
+        "jeah 'baby' jeah!",
+    ),
+    // issues/Velocity729TestCase, Velocity589TestCase, Velocity614TestCase
+    with(
+        "issues/Velocity729TestCase",
+        r#"{"jee": "foo"}"#,
+        "$.x schmoo $jee",
+        "$.x schmoo foo",
+    ),
+    with(
+        "issues/Velocity589TestCase",
+        r#"{"id": "test"}"#,
+        "#${id}_bg",
+        "#test_bg",
+    ),
+    ok(
+        "issues/Velocity614TestCase",
+        "#something(Stuff)",
+        "#something(Stuff)",
+    ),
+    ok(
+        "issues/Velocity614TestCase",
+        "\\#something(Stuff)",
+        "\\#something(Stuff)",
+    ),
+    // ScopeTestCase
+    ok(
+        "ScopeTestCase.testForeachScope",
+        "#foreach( $i in [0..2] )#if( $i > 1 )#break($foreach)#end$foreach.index:$foreach.count:$foreach.hasNext,#end",
+        "0:1:true,1:2:true,",
+    ),
+    ok(
+        "ScopeTestCase.testNestedForeachScope",
+        "#foreach( $i in [1..5] )#foreach( $j in [1..2] )#if ( $i > $foreach.count + $foreach.index + $foreach.info.depth )#break($foreach.topmost)#end#end$i#end",
+        "123",
+    ),
+    with(
+        "ScopeTestCase.testForeachReplaced",
+        r#"{"foreach": "foo"}"#,
+        "$foreach#foreach($i in [1..1])$foreach.replaced#end$foreach",
+        "foofoofoo",
+    ),
+    with(
+        "ScopeTestCase.testForeachReplaced",
+        r#"{"foreach": "a"}"#,
+        "#foreach($i in [1..1])#foreach($j in [1..1])$foreach.replaced#end#end",
+        "a",
+    ),
     // velocity.properties: directive.set.null.allowed = false
     ok(
         "velocity.properties: #set to null leaves the target",
