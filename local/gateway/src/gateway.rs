@@ -6,14 +6,17 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use crate::api_keys::{ApiKey, ApiKeys};
 use crate::gateway_response::GatewayResponse;
 use crate::headers;
 use crate::invoke::{Invocation, InvokeError, LambdaClient};
 use crate::mapping::{MappingInput, MappingTemplate};
+use crate::overrides::{RequestOverrides, apply_response_overrides};
 use crate::routing::RouteTable;
 use crate::selection::LambdaResult;
-use crate::spec::{ApiDefinition, IntegrationResponse, Operation, PassthroughBehavior};
+use crate::spec::{ApiDefinition, Backend, IntegrationResponse, Operation, PassthroughBehavior};
 use crate::trace_id::trace_header;
 use crate::usage_plan::UsagePlan;
 use crate::validation::{self, RequestParameters};
@@ -147,43 +150,59 @@ impl Gateway {
             .filter(|(name, _)| !headers::hidden_from_templates(name))
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
-        let input = |body| MappingInput {
+        let input = |body, context| MappingInput {
             body,
             path: &route.path_parameters,
             querystring: &request.querystring,
             header: &template_headers,
-            context: &context,
+            context,
             stage_variables: &self.stage_variables,
         };
-        let event = request_event(operation, &content_type, &input(&body))?;
+        // `$context` as the request template leaves it is what the response template sees.
+        let (event, context) = request_event(operation, &content_type, &input(&body, &context))?;
 
-        let invocation = self.invoke(operation, event, trace).await?;
-        let trace_id = trace_header(
-            request.header.get("x-amzn-trace-id").map(String::as_str),
-            chrono::Utc::now().timestamp(),
-        );
-
-        let (payload, result) = match &invocation {
-            Invocation::Success { payload } => (payload, LambdaResult::Success),
-            Invocation::FunctionError {
-                payload,
-                error_message,
-            } => (
-                payload,
-                LambdaResult::Error {
-                    error_message: error_message.as_deref(),
-                },
+        let integration = &operation.integration;
+        let (payload, selected, trace_id) = match &integration.backend {
+            Backend::Lambda { function_name } => {
+                let overrides = RequestOverrides::from_context(&context);
+                let invocation = self
+                    .invoke(operation, function_name, event, &overrides, trace)
+                    .await?;
+                let trace_id = trace_header(
+                    request.header.get("x-amzn-trace-id").map(String::as_str),
+                    chrono::Utc::now().timestamp(),
+                );
+                let (payload, selected) = match invocation {
+                    Invocation::Success { payload } => {
+                        (payload, integration.responses.select(LambdaResult::Success))
+                    }
+                    Invocation::FunctionError {
+                        payload,
+                        error_message,
+                    } => {
+                        let selected = integration.responses.select(LambdaResult::Error {
+                            error_message: error_message.as_deref(),
+                        });
+                        (payload, selected)
+                    }
+                };
+                (payload, selected, Some(trace_id))
+            }
+            // A MOCK answer has no body; the recording with no response template answered "".
+            Backend::Mock => (
+                String::new(),
+                integration.responses.select_text(&mock_status(&event)?),
+                None,
             ),
         };
-        let response = operation
-            .integration
-            .responses
-            .select(result)
-            .ok_or(GatewayResponse::IntegrationFailure)?;
-        let mut response = method_response(response, &input(payload))?;
-        response
-            .headers
-            .push(("X-Amzn-Trace-Id".to_owned(), trace_id));
+        let selected = selected.ok_or(GatewayResponse::IntegrationFailure)?;
+        let (mut response, context) = method_response(selected, &input(&payload, &context))?;
+        apply_response_overrides(&context, &mut response.status, &mut response.headers);
+        if let Some(trace_id) = trace_id {
+            response
+                .headers
+                .push(("X-Amzn-Trace-Id".to_owned(), trace_id));
+        }
         Ok(response)
     }
 
@@ -192,22 +211,24 @@ impl Gateway {
     async fn invoke(
         &self,
         operation: &Operation,
+        function_name: &str,
         event: String,
+        overrides: &RequestOverrides,
         trace: &mut Trace<'_>,
     ) -> Result<Invocation, GatewayResponse> {
-        let integration = &operation.integration;
         let started = Instant::now();
         let invocation = self
             .lambda
-            .invoke(&integration.function_name, event, integration.timeout)
+            .invoke(
+                function_name,
+                event,
+                operation.integration.timeout,
+                overrides,
+            )
             .await;
         trace.integration_latency = Some(started.elapsed());
         invocation.map_err(|error| {
-            eprintln!(
-                "{}: invoking {}: {error}",
-                operation.name(),
-                integration.function_name
-            );
+            eprintln!("{}: invoking {function_name}: {error}", operation.name());
             match error {
                 InvokeError::TimedOut(_) => GatewayResponse::IntegrationTimeout,
                 InvokeError::Unreachable(_) | InvokeError::Refused { .. } => {
@@ -247,19 +268,21 @@ fn validate(
     }
 }
 
-/// The Lambda event: the request template's output, or the body itself where passthrough allows.
+/// The integration request: the request template's output and `$context` as it left it, or the
+/// body itself (and `$context` unchanged) where passthrough allows.
 fn request_event(
     operation: &Operation,
     content_type: &str,
     input: &MappingInput<'_>,
-) -> Result<String, GatewayResponse> {
+) -> Result<(String, Value), GatewayResponse> {
     let integration = &operation.integration;
+    let passed_through = || Ok((input.body.to_owned(), input.context.clone()));
     match integration.request_templates.get(content_type) {
         Some(template) => render(template, input),
         None => match integration.passthrough {
-            PassthroughBehavior::WhenNoMatch => Ok(input.body.to_owned()),
+            PassthroughBehavior::WhenNoMatch => passed_through(),
             PassthroughBehavior::WhenNoTemplates if integration.request_templates.is_empty() => {
-                Ok(input.body.to_owned())
+                passed_through()
             }
             PassthroughBehavior::WhenNoTemplates | PassthroughBehavior::Never => {
                 Err(GatewayResponse::UnsupportedMediaType)
@@ -268,19 +291,45 @@ fn request_event(
     }
 }
 
+/// The status code a MOCK integration answers: its request's `statusCode` (AWS docs, "Set up mock
+/// integrations"). AWS also read the unquoted `{statusCode: 200}` (AWS-validated recording
+/// `test_integration_mock_with_path_param`), so the number after the name is read without a JSON
+/// parser. An empty request is 200 and a request without `statusCode` a 500 (both inferred).
+fn mock_status(event: &str) -> Result<String, GatewayResponse> {
+    if event.trim().is_empty() {
+        return Ok("200".to_owned());
+    }
+    let after_name = event
+        .split_once("statusCode")
+        .map(|(_, rest)| {
+            rest.trim_start_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace())
+        })
+        .and_then(|rest| rest.strip_prefix(':'))
+        .map(|rest| rest.trim_start_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace()))
+        .ok_or(GatewayResponse::IntegrationFailure)?;
+    let digits: String = after_name
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    if digits.is_empty() {
+        return Err(GatewayResponse::IntegrationFailure);
+    }
+    Ok(digits)
+}
+
 /// The selected integration response: its template (application/json, else the only one), or the
 /// payload unchanged when it has none, and its header mappings.
 fn method_response(
     response: &IntegrationResponse,
     input: &MappingInput<'_>,
-) -> Result<MethodResponse, GatewayResponse> {
+) -> Result<(MethodResponse, Value), GatewayResponse> {
     let template = response
         .templates
         .get(DEFAULT_CONTENT_TYPE)
         .or_else(|| response.templates.values().next());
-    let body = match template {
+    let (body, context) = match template {
         Some(template) => render(template, input)?,
-        None => input.body.to_owned(),
+        None => (input.body.to_owned(), input.context.clone()),
     };
     let mut headers = response.headers.clone();
     if !headers
@@ -289,19 +338,29 @@ fn method_response(
     {
         headers.push(("Content-Type".to_owned(), DEFAULT_CONTENT_TYPE.to_owned()));
     }
-    Ok(MethodResponse {
-        status: response.status,
-        headers,
-        body,
-    })
+    Ok((
+        MethodResponse {
+            status: response.status,
+            headers,
+            body,
+        },
+        context,
+    ))
 }
 
-/// A template that fails at run time is API Gateway's 500 (the details only reach its logs).
-fn render(template: &MappingTemplate, input: &MappingInput<'_>) -> Result<String, GatewayResponse> {
-    template.render(input).map_err(|error| {
-        eprintln!("mapping template failed: {error}");
-        GatewayResponse::IntegrationFailure
-    })
+/// The template's output and `$context` as it left it. A template that fails at run time is API
+/// Gateway's 500 (the details only reach its logs).
+fn render(
+    template: &MappingTemplate,
+    input: &MappingInput<'_>,
+) -> Result<(String, Value), GatewayResponse> {
+    template
+        .render_with_context(input)
+        .map(|rendered| (rendered.body, rendered.context))
+        .map_err(|error| {
+            eprintln!("mapping template failed: {error}");
+            GatewayResponse::IntegrationFailure
+        })
 }
 
 #[cfg(test)]
@@ -318,5 +377,18 @@ mod tests {
         assert_eq!(media_type(header("text/plain").as_ref()), "text/plain");
         assert_eq!(media_type(None), "application/json");
         assert_eq!(media_type(header("").as_ref()), "application/json");
+    }
+
+    #[test]
+    fn mock_status_codes_are_read_from_json_and_unquoted_names() {
+        assert_eq!(mock_status(r#"{"statusCode": 200}"#).unwrap(), "200");
+        assert_eq!(mock_status("{statusCode: 404}").unwrap(), "404");
+        assert_eq!(
+            mock_status("\n{ \"statusCode\" : \"201\" }").unwrap(),
+            "201"
+        );
+        assert_eq!(mock_status("").unwrap(), "200");
+        assert!(mock_status(r#"{"other": 1}"#).is_err());
+        assert!(mock_status(r#"{"statusCode": "x"}"#).is_err());
     }
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::overrides::RequestOverrides;
+
 /// What the function did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invocation {
@@ -51,24 +53,29 @@ impl LambdaClient {
         }
     }
 
+    /// Invokes `function` with `event`; the request template's header and query string overrides
+    /// go on the Invoke call.
     pub async fn invoke(
         &self,
         function: &str,
         event: String,
         timeout: Duration,
+        overrides: &RequestOverrides,
     ) -> Result<Invocation, InvokeError> {
         let url = format!(
             "{}/2015-03-31/functions/{function}/invocations",
             self.endpoint
         );
         let call = async {
-            let response = self
+            let mut request = self
                 .http
                 .post(url)
                 .header("content-type", "application/json")
-                .body(event)
-                .send()
-                .await?;
+                .query(&overrides.querystring);
+            for (name, value) in &overrides.header {
+                request = request.header(name, value);
+            }
+            let response = request.body(event).send().await?;
             let status = response.status().as_u16();
             let function_error = response.headers().contains_key("x-amz-function-error");
             let payload = response.text().await?;

@@ -3,7 +3,7 @@
 //! Lambda's answer as the body and still the method request's parameters.
 
 pub use vtl::VtlError as TemplateError;
-pub use vtl::apigw::MappingInput;
+pub use vtl::apigw::{MappingInput, Rendered};
 
 /// A parsed mapping template.
 pub struct MappingTemplate {
@@ -25,5 +25,11 @@ impl MappingTemplate {
 
     pub fn render(&self, input: &MappingInput<'_>) -> Result<String, TemplateError> {
         vtl::apigw::render(&self.template, input)
+    }
+
+    /// The output and `$context` as the template left it (its `requestOverride` and
+    /// `responseOverride`).
+    pub fn render_with_context(&self, input: &MappingInput<'_>) -> Result<Rendered, TemplateError> {
+        vtl::apigw::render_with_context(&self.template, input, &Default::default())
     }
 }

@@ -91,7 +91,13 @@ impl<T> Selector<T> {
     /// The response for `result`: the first pattern (in document order) matching its selection
     /// text, else the default. `None` means API Gateway's own 500 (no default response configured).
     pub fn select(&self, result: LambdaResult<'_>) -> Option<&T> {
-        let text = result.selection_text();
+        self.select_text(result.selection_text())
+    }
+
+    /// The response for a selection text: a Lambda `errorMessage` (see [`Selector::select`]), or
+    /// the status code of a MOCK integration's answer, which is what API Gateway matches for
+    /// integrations other than Lambda (API reference, IntegrationResponse.selectionPattern).
+    pub fn select_text(&self, text: &str) -> Option<&T> {
         let mut matching = self
             .patterned
             .iter()

@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use serde::Deserialize;
 use serde_json::Value;
 
+use crate::extensions;
 use crate::mapping::{MappingTemplate, TemplateError};
 use crate::routing;
 use crate::selection::{PatternError, SelectionPattern, Selector};
@@ -90,9 +92,19 @@ pub enum PassthroughBehavior {
     Never,
 }
 
+/// Where an integration sends the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A Lambda custom (non-proxy) integration: the Invoke API of the function `<crate>`.
+    Lambda { function_name: String },
+    /// A MOCK integration: the request template's `statusCode` selects the response, which has no
+    /// body of its own.
+    Mock,
+}
+
 #[derive(Debug)]
 pub struct Integration {
-    pub function_name: String,
+    pub backend: Backend,
     pub passthrough: PassthroughBehavior,
     pub timeout: Duration,
     /// By lower-case content type.
@@ -148,6 +160,9 @@ impl ApiDefinition {
     /// Builds the operations from a parsed document whose file references are relative to `base`.
     pub fn from_document(mut document: Value, base: &Path) -> Result<Self, SpecError> {
         inline_file_references(&mut document, base)?;
+        if let Some((location, problem)) = extensions::first_unsupported(&document) {
+            return Err(invalid(&location, problem));
+        }
         let document = &document;
         let key_source = document
             .get("x-amazon-apigateway-api-key-source")
@@ -296,30 +311,79 @@ fn required_parameters(
     Ok(required)
 }
 
-fn read_integration(integration: &Value, location: &str) -> Result<Integration, SpecError> {
-    let kind = integration
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !kind.eq_ignore_ascii_case("aws") {
-        return Err(invalid(
-            location,
-            format!("integration type {kind:?}: only aws (non-proxy Lambda) is supported"),
-        ));
-    }
-    let uri = integration
-        .get("uri")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let function_name = function_name(uri).ok_or_else(|| {
+/// `x-amazon-apigateway-integration`, the subset the gateway reproduces. Any other member
+/// (`requestParameters`, `contentHandling`, `credentials`, `cacheKeyParameters`, ...) is refused at
+/// start: serving without it would differ from AWS.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct IntegrationObject {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    uri: Option<String>,
+    /// The method of the call to the backend (POST for Lambda); nothing else to reproduce locally.
+    #[serde(default)]
+    #[allow(dead_code)]
+    http_method: Option<String>,
+    #[serde(default)]
+    passthrough_behavior: Option<String>,
+    #[serde(default)]
+    timeout_in_millis: Option<u64>,
+    #[serde(default)]
+    request_templates: BTreeMap<String, String>,
+    /// Selection pattern (or `default`) to response, in document order.
+    #[serde(default)]
+    responses: serde_json::Map<String, Value>,
+}
+
+/// One of `responses`, keyed by its selection pattern.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct IntegrationResponseObject {
+    status_code: Value,
+    #[serde(default)]
+    response_parameters: BTreeMap<String, String>,
+    #[serde(default)]
+    response_templates: BTreeMap<String, String>,
+}
+
+fn typed<T: serde::de::DeserializeOwned>(value: &Value, location: &str) -> Result<T, SpecError> {
+    T::deserialize(value).map_err(|error| {
         invalid(
             location,
-            format!("uri {uri:?} names no ${{Function:<crate>}}"),
+            format!("{error} (the local gateway serves only what it reproduces as AWS does)"),
         )
-    })?;
+    })
+}
+
+fn read_integration(integration: &Value, location: &str) -> Result<Integration, SpecError> {
+    let integration: IntegrationObject = typed(integration, location)?;
+    let backend = match integration.kind.to_ascii_lowercase().as_str() {
+        "aws" => {
+            let uri = integration.uri.as_deref().unwrap_or_default();
+            let function_name = function_name(uri).ok_or_else(|| {
+                invalid(
+                    location,
+                    format!("uri {uri:?} names no ${{Function:<crate>}}"),
+                )
+            })?;
+            Backend::Lambda {
+                function_name: function_name.to_owned(),
+            }
+        }
+        "mock" => Backend::Mock,
+        other => {
+            return Err(invalid(
+                location,
+                format!(
+                    "integration type {other:?}: only aws (non-proxy Lambda) and mock are supported"
+                ),
+            ));
+        }
+    };
     let passthrough = match integration
-        .get("passthroughBehavior")
-        .and_then(Value::as_str)
+        .passthrough_behavior
+        .as_deref()
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
@@ -334,21 +398,19 @@ fn read_integration(integration: &Value, location: &str) -> Result<Integration, 
         }
     };
     let timeout = integration
-        .get("timeoutInMillis")
-        .and_then(Value::as_u64)
+        .timeout_in_millis
         .map_or(DEFAULT_TIMEOUT, Duration::from_millis);
     let request_templates = templates(
-        integration.get("requestTemplates"),
+        &integration.request_templates,
         &format!("{location}.requestTemplates"),
     )?;
 
+    if integration.responses.is_empty() {
+        return Err(invalid(location, "no responses"));
+    }
     let mut default = None;
     let mut patterned = Vec::new();
-    let responses = integration
-        .get("responses")
-        .and_then(Value::as_object)
-        .ok_or_else(|| invalid(location, "no responses"))?;
-    for (key, response) in responses {
+    for (key, response) in &integration.responses {
         let response_location = format!("{location}.responses[{key:?}]");
         let response = read_response(response, &response_location)?;
         if key == "default" {
@@ -358,7 +420,7 @@ fn read_integration(integration: &Value, location: &str) -> Result<Integration, 
         }
     }
     Ok(Integration {
-        function_name: function_name.to_owned(),
+        backend,
         passthrough,
         timeout,
         request_templates,
@@ -374,20 +436,16 @@ fn function_name(uri: &str) -> Option<&str> {
 }
 
 fn read_response(response: &Value, location: &str) -> Result<IntegrationResponse, SpecError> {
-    let status = match response.get("statusCode") {
-        Some(Value::String(text)) => text.parse().ok(),
-        Some(Value::Number(number)) => number.as_u64().and_then(|code| u16::try_from(code).ok()),
+    let response: IntegrationResponseObject = typed(response, location)?;
+    let status = match &response.status_code {
+        Value::String(text) => text.parse().ok(),
+        Value::Number(number) => number.as_u64().and_then(|code| u16::try_from(code).ok()),
         _ => None,
     }
     .filter(|status| (100..600).contains(status))
     .ok_or_else(|| invalid(location, "statusCode is not an HTTP status"))?;
     let mut headers = Vec::new();
-    for (target, source) in response
-        .get("responseParameters")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    for (target, source) in &response.response_parameters {
         let header = target
             .strip_prefix("method.response.header.")
             .ok_or_else(|| {
@@ -397,8 +455,8 @@ fn read_response(response: &Value, location: &str) -> Result<IntegrationResponse
                 )
             })?;
         let value = source
-            .as_str()
-            .and_then(|text| text.strip_prefix('\'')?.strip_suffix('\''))
+            .strip_prefix('\'')
+            .and_then(|text| text.strip_suffix('\''))
             .ok_or_else(|| {
                 invalid(
                     location,
@@ -410,7 +468,7 @@ fn read_response(response: &Value, location: &str) -> Result<IntegrationResponse
     Ok(IntegrationResponse {
         status,
         templates: templates(
-            response.get("responseTemplates"),
+            &response.response_templates,
             &format!("{location}.responseTemplates"),
         )?,
         headers,
@@ -418,20 +476,13 @@ fn read_response(response: &Value, location: &str) -> Result<IntegrationResponse
 }
 
 fn templates(
-    map: Option<&Value>,
+    texts: &BTreeMap<String, String>,
     location: &str,
 ) -> Result<BTreeMap<String, MappingTemplate>, SpecError> {
     let mut templates = BTreeMap::new();
-    for (content_type, text) in map.and_then(Value::as_object).into_iter().flatten() {
-        let template_location = format!("{location}[{content_type:?}]");
-        let text = text.as_str().ok_or_else(|| {
-            invalid(
-                &template_location,
-                "a template must be text or {\"$ref\": \"file\"}",
-            )
-        })?;
+    for (content_type, text) in texts {
         let template = MappingTemplate::parse(text).map_err(|source| SpecError::Template {
-            location: template_location,
+            location: format!("{location}[{content_type:?}]"),
             source,
         })?;
         templates.insert(content_type.to_ascii_lowercase(), template);

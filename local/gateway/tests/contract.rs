@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use local_gateway::selection::LambdaResult;
-use local_gateway::spec::{ApiDefinition, Operation, PassthroughBehavior};
+use local_gateway::spec::{ApiDefinition, Backend, Operation, PassthroughBehavior};
 use local_gateway::validation::BodyValidator;
 use serde_json::{Value, json};
 
@@ -43,7 +43,10 @@ fn serves_every_route_of_the_design_with_its_function() {
             (
                 operation.method.clone(),
                 operation.resource_path.clone(),
-                operation.integration.function_name.clone(),
+                match &operation.integration.backend {
+                    Backend::Lambda { function_name } => function_name.clone(),
+                    Backend::Mock => "MOCK".to_owned(),
+                },
             )
         })
         .collect();
