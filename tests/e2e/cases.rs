@@ -547,7 +547,7 @@ async fn unexpected_backend_error_is_500(suite: Arc<Suite>) {
 
 async fn printed_curl_lines_work(suite: Arc<Suite>) {
     let local = suite.local();
-    for example in local_stack::curl::EXAMPLES {
+    for example in local_gateway::example_requests::EXAMPLES {
         let line = example.curl_line(&local.base_url, &local.api_key);
         let output = tokio::process::Command::new("sh")
             .arg("-c")

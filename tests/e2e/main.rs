@@ -7,6 +7,7 @@
 mod cases;
 mod fuzz;
 mod injection;
+mod reliability;
 mod support;
 
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ fn all_cases() -> Vec<Case> {
     let mut all = cases::cases();
     all.extend(injection::cases());
     all.extend(fuzz::cases());
+    all.extend(reliability::cases());
     all
 }
 

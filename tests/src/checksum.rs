@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::E2eError;
-use local_stack::StageSettings;
+use local_stack::stage::BackendSettings;
 
 /// One row, one column: md5 over each table's name and its rows (ordered by the first column).
 const CHECKSUM_SQL: &str = "
@@ -26,16 +26,16 @@ pub struct DatabaseChecksums {
 
 pub struct DataApiClient {
     url: String,
-    stage: StageSettings,
+    backend: BackendSettings,
     redshift_database: String,
     client: reqwest::Client,
 }
 
 impl DataApiClient {
-    pub fn new(url: &str, stage: StageSettings, redshift_database: &str) -> Self {
+    pub fn new(url: &str, backend: BackendSettings, redshift_database: &str) -> Self {
         Self {
             url: url.trim_end_matches('/').to_owned(),
-            stage,
+            backend,
             redshift_database: redshift_database.to_owned(),
             client: reqwest::Client::builder()
                 .no_proxy()
@@ -54,9 +54,9 @@ impl DataApiClient {
     /// rds-data ExecuteStatement; the first column of the first row as text.
     pub async fn aurora_scalar(&self, sql: &str) -> Result<String, E2eError> {
         let body = json!({
-            "resourceArn": self.stage.aurora.cluster_arn,
-            "secretArn": self.stage.aurora.secret_arn,
-            "database": self.stage.aurora.database,
+            "resourceArn": self.backend.aurora.cluster_arn,
+            "secretArn": self.backend.aurora.secret_arn,
+            "database": self.backend.aurora.database,
             "sql": sql,
         });
         let answer = self
@@ -77,7 +77,7 @@ impl DataApiClient {
                 "ExecuteStatement",
                 json!({
                     "Sql": sql,
-                    "WorkgroupName": self.stage.redshift.workgroup_name,
+                    "WorkgroupName": self.backend.redshift.workgroup_name,
                     "Database": self.redshift_database,
                 }),
             )

@@ -10,6 +10,9 @@ pub mod api_page;
 pub mod client_contract;
 mod context;
 mod extensions;
+pub mod cors;
+pub mod example_requests;
+pub mod file_refs;
 mod gateway;
 pub mod gateway_response;
 mod headers;
@@ -25,7 +28,9 @@ mod trace_id;
 pub mod usage_plan;
 pub mod validation;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -39,7 +44,7 @@ use crate::routing::{RouteError, RouteTable};
 use crate::server::ServerState;
 use crate::spec::ApiDefinition;
 use crate::stage::StageSettings;
-use crate::usage_plan::UsagePlan;
+use crate::usage_plan::{ClientPlan, QuotaFileError, UsagePlan};
 
 pub use crate::spec::SpecError;
 pub use crate::stage::StageError;
@@ -53,10 +58,18 @@ pub struct GatewayConfig {
     pub stage: StageSettings,
     pub listen: SocketAddr,
     pub lambda_endpoint: String,
-    /// Key values; empty means one generated key.
+    /// Further key values of the stage's first client (see [`ClientState`] for the others).
     pub api_keys: Vec<String>,
     /// One JSON line per request on stderr (benchmarks turn it off).
     pub access_log: bool,
+}
+
+/// What the gateway keeps outside the stage file: the clients' key values (a client without one gets
+/// a generated key) and where the quota counts persist (in memory only when `None`).
+#[derive(Debug, Clone, Default)]
+pub struct ClientState {
+    pub keys: BTreeMap<String, String>,
+    pub quota_file: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +77,11 @@ pub enum StartError {
     #[error(transparent)]
     ApiKey(#[from] ApiKeyError),
     #[error(transparent)]
+    QuotaFile(#[from] QuotaFileError),
+    #[error(transparent)]
     Route(#[from] RouteError),
+    #[error(transparent)]
+    Cors(#[from] cors::CorsError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -75,21 +92,44 @@ pub enum StartError {
 /// A gateway serving on a loopback port until [`RunningGateway::shutdown`] or drop of the runtime.
 pub struct RunningGateway {
     addr: SocketAddr,
-    keys: Vec<ApiKey>,
+    keys: ApiKeys,
     routes: Vec<(String, String)>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
-/// Binds `config.listen` and serves in a background task.
+/// Binds `config.listen` and serves in a background task, every client with a generated key.
 pub async fn start(config: GatewayConfig) -> Result<RunningGateway, StartError> {
-    let keys = ApiKeys::new(config.api_keys)?;
+    start_with(config, ClientState::default()).await
+}
+
+/// [`start`] with the clients' keys and a quota file.
+pub async fn start_with(
+    config: GatewayConfig,
+    clients: ClientState,
+) -> Result<RunningGateway, StartError> {
+    let stage_clients = config.stage.clients();
+    let names: Vec<String> = stage_clients.iter().map(|c| c.name.clone()).collect();
+    let keys = ApiKeys::for_clients(&names, config.api_keys, &clients.keys)?;
     let routes = RouteTable::new(&config.api.operations)?;
-    let usage_plan = UsagePlan::new(
-        config.stage.usage_plan.throttle,
-        config.stage.throttle,
-        config.stage.usage_plan.quota,
-    );
+    let cors = config.stage.cors.as_ref().map(|settings| {
+        let paths = config.api.operations.iter().map(|operation| operation.resource_path.as_str());
+        cors::Cors::new(settings, paths)
+    });
+    let cors = cors.transpose()?;
+    let plans: Vec<ClientPlan> = stage_clients
+        .into_iter()
+        .map(|client| ClientPlan {
+            key_ids: keys
+                .by_client()
+                .filter(|(name, _)| *name == client.name)
+                .map(|(_, key)| key.id.clone())
+                .collect(),
+            settings: client.usage_plan,
+        })
+        .collect();
+    let usage_plan =
+        UsagePlan::for_clients(config.stage.throttle, &plans, clients.quota_file.as_deref())?;
     let route_list = config
         .api
         .operations
@@ -122,7 +162,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, StartError> 
         source,
     })?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = server::router(state)
+    let app = cors::Cors::wrap(server::router(state), cors)
         .merge(pages)
         .into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
@@ -134,7 +174,7 @@ pub async fn start(config: GatewayConfig) -> Result<RunningGateway, StartError> 
     });
     Ok(RunningGateway {
         addr,
-        keys: keys.all().to_vec(),
+        keys,
         routes: route_list,
         stop,
         task,
@@ -151,28 +191,31 @@ impl RunningGateway {
     }
 
     pub fn api_keys(&self) -> &[ApiKey] {
-        &self.keys
+        self.keys.all()
     }
 
     /// The start-up lines: where it listens (first, exactly `local-gateway listening on
-    /// http://ADDR`), the API keys, and one curl line per route.
+    /// http://ADDR`), the API keys, and the example requests for the routes it serves.
     pub fn banner(&self) -> Vec<String> {
         let url = self.url();
         let mut lines = vec![format!("local-gateway listening on {url}")];
-        lines.extend(
-            self.keys
-                .iter()
-                .map(|key| format!("api key: {} (id {})", key.value, key.id)),
-        );
+        lines.extend(self.keys.by_client().map(|(client, key)| {
+            format!("api key: {} (id {}, client {client})", key.value, key.id)
+        }));
         let key = self
             .keys
+            .all()
             .first()
             .map(|key| key.value.as_str())
             .unwrap_or_default();
         lines.extend(
-            self.routes
-                .iter()
-                .map(|(method, path)| curl_line(&url, key, method, path)),
+            example_requests::Example::first_per_operation()
+                .filter(|example| {
+                    self.routes.iter().any(|(method, path)| {
+                        method == example.method && path == example.documented_path
+                    })
+                })
+                .map(|example| example.curl_line(&url, key)),
         );
         lines.push(api_page::banner_line(&url));
         lines
@@ -185,20 +228,4 @@ impl RunningGateway {
             .await
             .unwrap_or_else(|join_error| Err(std::io::Error::other(join_error)))
     }
-}
-
-/// A ready-to-run example call; path parameters get the seed data's first id.
-fn curl_line(url: &str, key: &str, method: &str, resource_path: &str) -> String {
-    let path = resource_path.replace("{id}", "0001");
-    let body = match (method, resource_path) {
-        ("POST", "/redshift_select") => {
-            r#" -H 'content-type: application/json' -d '{"target_table":"flightdata"}'"#
-        }
-        ("POST", _) => {
-            r#" -H 'content-type: application/json' -d '{"id":"0004","name":"Athena","age":30}'"#
-        }
-        ("PUT", _) => r#" -H 'content-type: application/json' -d '{"age":13}'"#,
-        _ => "",
-    };
-    format!("curl -sS -X {method} -H 'x-api-key: {key}'{body} {url}{path}")
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use local_gateway::spec::ApiDefinition;
 use local_gateway::stage::StageSettings;
-use local_gateway::{DEFAULT_LAMBDA_ENDPOINT, GatewayConfig};
+use local_gateway::{ClientState, DEFAULT_LAMBDA_ENDPOINT, GatewayConfig};
 
 /// A local API Gateway (REST, non-proxy Lambda integrations): API keys, usage plan, request
 /// validation, VTL mapping templates and integration responses from the OpenAPI document, invoking
@@ -27,9 +27,20 @@ struct Args {
     /// The Lambda Invoke API endpoint.
     #[arg(long, default_value = DEFAULT_LAMBDA_ENDPOINT)]
     lambda_endpoint: String,
-    /// An API key value (at least 20 characters); repeat for more. Without any, one is generated.
+    /// An API key value of the stage's first client (at least 20 characters); repeat for more.
+    /// Prefer --api-keys-file: a command line is visible to every local user.
     #[arg(long = "api-key")]
     api_keys: Vec<String>,
+    /// A JSON file of client name to key value (`{"default": "..."}`); clients it does not name
+    /// get a generated key.
+    #[arg(long, env = "LOCAL_GATEWAY_API_KEYS_FILE")]
+    api_keys_file: Option<PathBuf>,
+    /// Where the usage plans' quota counts persist across restarts (default: in memory).
+    #[arg(long)]
+    quota_file: Option<PathBuf>,
+    /// Accept a --listen address other than loopback (anyone who can reach it can call the API).
+    #[arg(long)]
+    allow_non_loopback: bool,
 }
 
 #[tokio::main]
@@ -48,6 +59,23 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     for warning in api.warnings() {
         eprintln!("local-gateway: warning: {warning}");
     }
+    if !args.listen.ip().is_loopback() {
+        if !args.allow_non_loopback {
+            return Err(format!(
+                "--listen {} is not a loopback address; pass --allow-non-loopback to accept it",
+                args.listen
+            )
+            .into());
+        }
+        eprintln!(
+            "local-gateway: warning: listening on {}, reachable from other machines",
+            args.listen
+        );
+    }
+    let keys = match &args.api_keys_file {
+        Some(path) => local_gateway::api_keys::read_key_file(path)?,
+        None => Default::default(),
+    };
     let config = GatewayConfig {
         api,
         stage: StageSettings::load(&args.stage_file)?,
@@ -56,7 +84,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         api_keys: args.api_keys,
         access_log: true,
     };
-    let gateway = local_gateway::start(config).await?;
+    let clients = ClientState {
+        keys,
+        quota_file: args.quota_file,
+    };
+    let gateway = local_gateway::start_with(config, clients).await?;
     for line in gateway.banner() {
         println!("{line}");
     }

@@ -1,13 +1,18 @@
-//! The usage plan and stage throttling: token buckets (governor's GCRA, which admits exactly what a
+//! The usage plans and stage throttling: token buckets (governor's GCRA, which admits exactly what a
 //! token bucket of `burstLimit` tokens refilled at `rateLimit` per second admits) and a request quota
-//! per calendar period.
+//! per calendar period. Each client of the stage has its own plan; within a plan every API key has
+//! its own bucket and its own quota count, as on AWS.
 //!
 //! Order (inferred from AWS's documentation, which does not spell it out): the key's bucket, then the
 //! method's stage-level bucket, then the quota; a request only counts against the quota once both
 //! buckets let it through.
+//!
+//! Quota counts can be kept in a file, so that a restart on the same day does not hand every key a
+//! fresh quota (AWS keeps them server-side).
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -17,7 +22,7 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::HashMapStateStore;
 use governor::{Quota as GcraQuota, RateLimiter};
 
-use crate::stage::{QuotaPeriod, QuotaSettings, ThrottleSettings};
+use crate::stage::{QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlanSettings};
 
 /// Why the usage plan turned a request away (both are 429 for the client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +31,13 @@ pub enum Rejection {
     Throttled,
     /// The key's quota for the current period is spent: `{"message":"Limit Exceeded"}`.
     QuotaExceeded,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot use the quota file {path}: {detail}")]
+pub struct QuotaFileError {
+    path: String,
+    detail: String,
 }
 
 /// Wall-clock time, for the quota's calendar periods (replaceable in tests).
@@ -45,16 +57,31 @@ impl WallClock for SystemWallClock {
 type Buckets<C> =
     RateLimiter<String, HashMapStateStore<String>, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
+/// One client's plan and the ids of its keys.
+#[derive(Debug, Clone)]
+pub struct ClientPlan {
+    pub key_ids: Vec<String>,
+    pub settings: UsagePlanSettings,
+}
+
+/// A plan's per-key buckets and quota.
+struct Plan<C: Clock> {
+    per_key: Buckets<C>,
+    quota: Option<QuotaSettings>,
+}
+
 /// Throttle and quota state for one stage; `C` is the token buckets' clock.
 pub struct UsagePlan<C: Clock = DefaultClock> {
-    per_key: Buckets<C>,
     per_method: Buckets<C>,
-    quota: Option<QuotaCounter>,
+    plans: Vec<Plan<C>>,
+    /// Key id -> index in `plans`; `None`: one plan for whatever key the gateway admits.
+    plan_of_key: Option<HashMap<String, usize>>,
+    quota_counts: QuotaCounts,
     wall_clock: Box<dyn WallClock>,
 }
 
 impl UsagePlan<DefaultClock> {
-    /// A usage plan on the machine's clocks.
+    /// One usage plan for every key, on the machine's clocks.
     pub fn new(
         key_throttle: ThrottleSettings,
         method_throttle: ThrottleSettings,
@@ -68,9 +95,44 @@ impl UsagePlan<DefaultClock> {
             Box::new(SystemWallClock),
         )
     }
+
+    /// One plan per client, each applying to that client's keys only; quota counts are read from
+    /// and written to `quota_file` when one is given.
+    pub fn for_clients(
+        method_throttle: ThrottleSettings,
+        clients: &[ClientPlan],
+        quota_file: Option<&Path>,
+    ) -> Result<Self, QuotaFileError> {
+        let clock = DefaultClock::default();
+        let plan_of_key = clients
+            .iter()
+            .enumerate()
+            .flat_map(|(index, client)| client.key_ids.iter().map(move |id| (id.clone(), index)))
+            .collect();
+        Ok(Self {
+            per_method: RateLimiter::hashmap_with_clock(gcra_quota(method_throttle), clock.clone()),
+            plans: clients
+                .iter()
+                .map(|client| Plan::new(&client.settings, clock.clone()))
+                .collect(),
+            plan_of_key: Some(plan_of_key),
+            quota_counts: QuotaCounts::open(quota_file.map(Path::to_path_buf))?,
+            wall_clock: Box::new(SystemWallClock),
+        })
+    }
+}
+
+impl<C: Clock + Clone> Plan<C> {
+    fn new(settings: &UsagePlanSettings, clock: C) -> Self {
+        Self {
+            per_key: RateLimiter::hashmap_with_clock(gcra_quota(settings.throttle), clock),
+            quota: settings.quota,
+        }
+    }
 }
 
 impl<C: Clock + Clone> UsagePlan<C> {
+    /// One plan for every key, on the given clocks.
     pub fn with_clocks(
         key_throttle: ThrottleSettings,
         method_throttle: ThrottleSettings,
@@ -78,10 +140,15 @@ impl<C: Clock + Clone> UsagePlan<C> {
         clock: C,
         wall_clock: Box<dyn WallClock>,
     ) -> Self {
+        let settings = UsagePlanSettings {
+            throttle: key_throttle,
+            quota,
+        };
         Self {
-            per_key: RateLimiter::hashmap_with_clock(gcra_quota(key_throttle), clock.clone()),
-            per_method: RateLimiter::hashmap_with_clock(gcra_quota(method_throttle), clock),
-            quota: quota.map(QuotaCounter::new),
+            per_method: RateLimiter::hashmap_with_clock(gcra_quota(method_throttle), clock.clone()),
+            plans: vec![Plan::new(&settings, clock)],
+            plan_of_key: None,
+            quota_counts: QuotaCounts::in_memory(),
             wall_clock,
         }
     }
@@ -89,17 +156,35 @@ impl<C: Clock + Clone> UsagePlan<C> {
     /// Admits one request to `method` (e.g. `GET /staff/{id}`), or says why not. A method that
     /// needs no API key is only subject to the stage's method throttle.
     pub fn admit(&self, api_key_id: Option<&str>, method: &str) -> Result<(), Rejection> {
-        if let Some(key) = api_key_id {
-            self.per_key
-                .check_key(&key.to_owned())
-                .map_err(|_| Rejection::Throttled)?;
-        }
+        let plan = match api_key_id {
+            Some(key) => {
+                let plan = self.plan_of(key).ok_or(Rejection::Throttled)?;
+                plan.per_key
+                    .check_key(&key.to_owned())
+                    .map_err(|_| Rejection::Throttled)?;
+                Some(plan)
+            }
+            None => None,
+        };
         self.per_method
             .check_key(&method.to_owned())
             .map_err(|_| Rejection::Throttled)?;
-        match (&self.quota, api_key_id) {
-            (Some(quota), Some(key)) => quota.count(key, self.wall_clock.now_utc()),
+        match (plan.and_then(|plan| plan.quota), api_key_id) {
+            (Some(quota), Some(key)) => {
+                self.quota_counts
+                    .count(key, quota, self.wall_clock.now_utc())
+            }
             _ => Ok(()),
+        }
+    }
+
+    /// The plan a key belongs to. The gateway only admits keys of the stage's clients, each of
+    /// which has a plan; a key outside every plan (AWS answers 403 before any plan applies) is
+    /// refused here too, never let through unlimited.
+    fn plan_of(&self, key_id: &str) -> Option<&Plan<C>> {
+        match &self.plan_of_key {
+            None => self.plans.first(),
+            Some(plans) => plans.get(key_id).map(|&index| &self.plans[index]),
         }
     }
 }
@@ -114,22 +199,47 @@ fn gcra_quota(throttle: ThrottleSettings) -> GcraQuota {
         .allow_burst(burst)
 }
 
-/// Requests counted per key in the current calendar period (UTC).
-struct QuotaCounter {
-    settings: QuotaSettings,
+/// Requests counted per key id in the current calendar period (UTC): key id -> (period, count).
+struct QuotaCounts {
     used: Mutex<HashMap<String, (i64, u64)>>,
+    file: Option<PathBuf>,
 }
 
-impl QuotaCounter {
-    fn new(settings: QuotaSettings) -> Self {
+impl QuotaCounts {
+    fn in_memory() -> Self {
         Self {
-            settings,
             used: Mutex::new(HashMap::new()),
+            file: None,
         }
     }
 
-    fn count(&self, api_key_id: &str, now: DateTime<Utc>) -> Result<(), Rejection> {
-        let period = period_number(self.settings.period, now);
+    /// The counts saved in `file` (none yet if it does not exist).
+    fn open(file: Option<PathBuf>) -> Result<Self, QuotaFileError> {
+        let Some(path) = file else {
+            return Ok(Self::in_memory());
+        };
+        let error = |detail: String| QuotaFileError {
+            path: path.display().to_string(),
+            detail,
+        };
+        let used = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| error(e.to_string()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
+            Err(e) => return Err(error(e.to_string())),
+        };
+        Ok(Self {
+            used: Mutex::new(used),
+            file: Some(path),
+        })
+    }
+
+    fn count(
+        &self,
+        api_key_id: &str,
+        settings: QuotaSettings,
+        now: DateTime<Utc>,
+    ) -> Result<(), Rejection> {
+        let period = period_number(settings.period, now);
         let mut used = self
             .used
             .lock()
@@ -139,11 +249,30 @@ impl QuotaCounter {
             *counted_period = period;
             *count = 0;
         }
-        if *count >= self.settings.limit {
+        if *count >= settings.limit {
             return Err(Rejection::QuotaExceeded);
         }
         *count += 1;
+        if let Some(file) = &self.file {
+            save(file, &used);
+        }
         Ok(())
+    }
+}
+
+/// Replaces the quota file atomically (write, then rename), under the counts' lock. A failed write
+/// only loses persistence, never a request; it is reported on stderr.
+fn save(file: &Path, used: &HashMap<String, (i64, u64)>) {
+    let staged = file.with_extension("json.partial");
+    let written = serde_json::to_vec(used)
+        .map_err(std::io::Error::other)
+        .and_then(|bytes| std::fs::write(&staged, bytes))
+        .and_then(|()| std::fs::rename(&staged, file));
+    if let Err(error) = written {
+        eprintln!(
+            "local-gateway: warning: cannot save the quota counts to {}: {error}",
+            file.display()
+        );
     }
 }
 
@@ -325,6 +454,79 @@ mod tests {
             plan.admit(Some("key"), "GET /staff"),
             Err(Rejection::QuotaExceeded)
         );
+    }
+
+    fn client(key_ids: &[&str], burst: u32, quota: Option<u64>) -> ClientPlan {
+        ClientPlan {
+            key_ids: key_ids.iter().map(|id| (*id).to_owned()).collect(),
+            settings: UsagePlanSettings {
+                throttle: ThrottleSettings {
+                    rate_limit: 0.001,
+                    burst_limit: burst,
+                },
+                quota: quota.map(|limit| QuotaSettings {
+                    limit,
+                    period: QuotaPeriod::Day,
+                }),
+            },
+        }
+    }
+
+    fn admitted_by(plan: &UsagePlan, key: &str, attempts: usize) -> usize {
+        (0..attempts)
+            .filter(|_| plan.admit(Some(key), "GET /staff").is_ok())
+            .count()
+    }
+
+    #[test]
+    fn each_client_has_its_own_plan_and_a_key_outside_every_plan_is_refused() {
+        let clients = [
+            client(&["mobile-key"], 2, None),
+            client(&["partner-key"], 5, None),
+        ];
+        let plan = UsagePlan::for_clients(GENEROUS, &clients, None).unwrap();
+        assert_eq!(admitted_by(&plan, "mobile-key", 10), 2);
+        assert_eq!(admitted_by(&plan, "partner-key", 10), 5);
+        assert_eq!(
+            plan.admit(Some("stranger"), "GET /staff"),
+            Err(Rejection::Throttled)
+        );
+        assert!(
+            plan.admit(None, "GET /staff").is_ok(),
+            "a keyless method is only under the stage throttle"
+        );
+    }
+
+    #[test]
+    fn quota_counts_survive_a_restart_through_the_quota_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("quota.json");
+        let clients = [client(&["key"], 100, Some(3))];
+        let first = UsagePlan::for_clients(GENEROUS, &clients, Some(&file)).unwrap();
+        assert_eq!(admitted_by(&first, "key", 2), 2);
+        drop(first);
+
+        let restarted = UsagePlan::for_clients(GENEROUS, &clients, Some(&file)).unwrap();
+        assert_eq!(
+            admitted_by(&restarted, "key", 5),
+            1,
+            "2 of 3 were used before"
+        );
+        assert_eq!(
+            restarted.admit(Some("key"), "GET /staff"),
+            Err(Rejection::QuotaExceeded)
+        );
+    }
+
+    #[test]
+    fn a_corrupt_quota_file_is_a_clear_start_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("quota.json");
+        std::fs::write(&file, "not json").unwrap();
+        let error = UsagePlan::for_clients(GENEROUS, &[], Some(&file))
+            .err()
+            .expect("refused");
+        assert!(error.to_string().contains("quota.json"), "{error}");
     }
 
     #[test]

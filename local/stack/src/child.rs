@@ -164,15 +164,35 @@ fn group_of(child: &Child) -> Pid {
     Pid::from_raw(i32::try_from(child.id()).expect("pids fit in i32"))
 }
 
-/// Stops every child still running, newest first. For signal handlers: Ctrl-C during start-up or
-/// while serving leaves nothing behind.
+/// Stops every child still running, newest first, then removes the registered scratch directories.
+/// For signal handlers: Ctrl-C during start-up or while serving leaves nothing behind.
 pub fn stop_all() {
-    loop {
-        let Some(group) = running_groups().pop() else {
-            return;
-        };
+    while let Some(group) = running_groups().pop() {
         stop_group(group);
     }
+    let dirs = std::mem::take(&mut *scratch_dirs());
+    for dir in dirs {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// Directories [`stop_all`] removes (a stack's throwaway state).
+static SCRATCH_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn scratch_dirs() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    SCRATCH_DIRS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Have [`stop_all`] remove `dir`.
+pub fn remove_on_stop(dir: &std::path::Path) {
+    scratch_dirs().push(dir.to_path_buf());
+}
+
+/// `dir` was removed by its owner.
+pub fn forget_removal(dir: &std::path::Path) {
+    scratch_dirs().retain(|registered| registered != dir);
 }
 
 /// What Ctrl-C in a terminal would send (SIGINT, which every server here handles), then SIGTERM,

@@ -4,29 +4,26 @@
 
 pub mod cargo_build;
 pub mod child;
-pub mod curl;
 pub mod lambda_env;
 pub mod stack;
-pub mod stage;
+pub mod state_dir;
+pub mod watchdog;
+
+/// The one stage model, shared with the gateway.
+pub use local_gateway::stage;
 
 use std::path::PathBuf;
 
 pub use child::Logs;
+pub use local_gateway::api_keys::generate_key;
 pub use stack::{Stack, StackOptions};
-pub use stage::StageSettings;
+pub use stage::{StageError, StageSettings};
+pub use state_dir::StateDir;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
-    #[error("cannot read the stage file {path}: {source}")]
-    StageRead {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("the stage file {path} is not valid: {source}")]
-    StageParse {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    #[error(transparent)]
+    Stage(#[from] StageError),
     #[error("cargo build failed ({0}); see its output above")]
     Build(String),
     #[error("cargo build did not produce the binary {0}")]
@@ -49,6 +46,11 @@ pub enum StackError {
         seconds: u64,
         logs: String,
     },
+    #[error(
+        "{0} is not a loopback address: anyone who reaches it could call the API; pass \
+         --allow-non-loopback to accept it"
+    )]
+    NotLoopback(String),
     #[error("warm-up invocation of {function} failed: {detail}")]
     WarmUp {
         function: &'static str,
@@ -64,4 +66,10 @@ pub fn workspace_root() -> PathBuf {
         .nth(2)
         .expect("local/stack has two parents")
         .to_path_buf()
+}
+
+/// The repository's dev stage (unit tests).
+#[cfg(test)]
+fn dev_stage() -> StageSettings {
+    StageSettings::load(&stage::stage_file(&workspace_root(), "dev")).unwrap()
 }

@@ -4,10 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use local_stack::curl::EXAMPLES;
+use local_gateway::api_keys::read_key_file;
+use local_gateway::example_requests::EXAMPLES;
 use local_stack::lambda_env::{DEFAULT_DATA_API_URL, render_env_file};
 use local_stack::stage::stage_file;
-use local_stack::{Stack, StackOptions, StageSettings, child, workspace_root};
+use local_stack::{
+    Stack, StackError, StackOptions, StageSettings, StateDir, child, workspace_root,
+};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -36,9 +39,16 @@ struct Cli {
     /// Do not rebuild and restart functions when their code changes.
     #[arg(long)]
     no_reload: bool,
-    /// API key to accept (default: a new random key).
+    /// A JSON file of client name to API key (`{"default": "..."}`). Without it each client keeps
+    /// the key of the previous run (saved in .local-stack/), or gets a new one.
+    #[arg(long, env = "LOCAL_STACK_API_KEYS_FILE")]
+    api_keys_file: Option<PathBuf>,
+    /// Start afresh: forget the saved keys and quota counts in .local-stack/.
     #[arg(long)]
-    api_key: Option<String>,
+    reset: bool,
+    /// Accept --listen / --data-api-listen addresses other than loopback.
+    #[arg(long)]
+    allow_non_loopback: bool,
     /// Print the functions' env file for the stage and the default Data API port, then exit
     /// (this is how local/lambda.env is made).
     #[arg(long)]
@@ -53,12 +63,14 @@ fn main() -> ExitCode {
         .clone()
         .unwrap_or_else(|| stage_file(&root, &cli.stage));
     if cli.print_env {
-        return match StageSettings::load(&stage_file) {
-            Ok(stage) => {
-                print!("{}", render_env_file(&stage, DEFAULT_DATA_API_URL));
+        let env_file = StageSettings::load(&stage_file)
+            .and_then(|stage| render_env_file(&stage, DEFAULT_DATA_API_URL));
+        return match env_file {
+            Ok(text) => {
+                print!("{text}");
                 ExitCode::SUCCESS
             }
-            Err(error) => fail(&error),
+            Err(error) => fail(&error.into()),
         };
     }
     if let Err(error) = stop_everything_on_signal() {
@@ -66,13 +78,26 @@ fn main() -> ExitCode {
     }
 
     let mut options = StackOptions::local_defaults(root, stage_file);
+    if cli.reset
+        && let StateDir::Project(dir) = &options.state
+    {
+        eprintln!("==> --reset: removing {}", dir.display());
+        let _ = std::fs::remove_dir_all(dir);
+    }
     options.gateway_listen = cli.listen;
     options.data_api_listen = cli.data_api_listen;
     options.lambda_port = cli.lambda_port;
     options.lambda_concurrency = cli.concurrency;
     options.reload_on_change = !cli.no_reload;
-    if let Some(key) = cli.api_key {
-        options.api_key = key;
+    options.allow_non_loopback = cli.allow_non_loopback;
+    if let Some(path) = &cli.api_keys_file {
+        match read_key_file(path) {
+            Ok(keys) => options.api_keys = keys,
+            Err(error) => {
+                eprintln!("local-stack: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let stack = match Stack::start(options, &|step| eprintln!("==> {step}")) {
         Ok(stack) => stack,
@@ -92,7 +117,9 @@ fn print_banner(stack: &Stack) {
         stack.stage.stage
     );
     println!("  base URL  {}", stack.base_url);
-    println!("  API key   {}", stack.api_key);
+    for (client, key) in &stack.api_keys {
+        println!("  API key   {key} (client {client})");
+    }
     println!(
         "  Data API  {} (redshift-data, rds-data, ssm; admin under /_local/)",
         stack.data_api_url
@@ -106,14 +133,14 @@ fn print_banner(stack: &Stack) {
     println!();
 }
 
-/// SIGINT/SIGTERM/SIGHUP (also during start-up) stop every child, then the process exits.
-fn stop_everything_on_signal() -> Result<(), local_stack::StackError> {
-    let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(|source| {
-        local_stack::StackError::Spawn {
+/// SIGINT/SIGTERM/SIGHUP (also during start-up) stop every child and remove what the stack created
+/// for this run, then the process exits.
+fn stop_everything_on_signal() -> Result<(), StackError> {
+    let mut signals =
+        Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(|source| StackError::Spawn {
             name: "the signal handler".to_owned(),
             source,
-        }
-    })?;
+        })?;
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             eprintln!("\n==> stopping everything the stack started");
@@ -125,7 +152,7 @@ fn stop_everything_on_signal() -> Result<(), local_stack::StackError> {
     Ok(())
 }
 
-fn fail(error: &local_stack::StackError) -> ExitCode {
+fn fail(error: &StackError) -> ExitCode {
     child::stop_all();
     eprintln!("local-stack: {error}");
     ExitCode::FAILURE

@@ -101,7 +101,7 @@ async fn measure(
 
     let mut command = tokio::process::Command::new(executable);
     command
-        .envs(lambda_env(stage, data_api_url))
+        .envs(lambda_env(stage, data_api_url).expect("the dev stage has functions"))
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")

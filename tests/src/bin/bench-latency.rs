@@ -32,6 +32,7 @@ fn start_stack() -> Stack {
     options.lambda_port = 0;
     options.reload_on_change = false;
     options.logs = Logs::Dir(root.join("target/bench-logs"));
+    options.state = local_stack::StateDir::Throwaway;
     Stack::start(options, &|step| eprintln!("==> {step}")).expect("the local stack starts")
 }
 
@@ -54,7 +55,13 @@ async fn run(stack: &Stack) {
             assert_eq!(reply.status, 200, "{reply}");
         })
         .await;
-        let workgroup = stack.stage.redshift.workgroup_name.clone();
+        let workgroup = stack
+            .stage
+            .backend()
+            .expect("the dev stage has functions")
+            .redshift
+            .workgroup_name
+            .clone();
         let (seed, seed_calls) = measure(&admin, duration, async || {
             seed_policy(&sdk, &workgroup).await;
         })
