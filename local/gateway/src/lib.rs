@@ -10,9 +10,7 @@ pub mod api_page;
 pub mod client_contract;
 mod context;
 mod extensions;
-pub mod cors;
 pub mod example_requests;
-pub mod file_refs;
 mod gateway;
 pub mod gateway_response;
 mod headers;
@@ -80,8 +78,6 @@ pub enum StartError {
     QuotaFile(#[from] QuotaFileError),
     #[error(transparent)]
     Route(#[from] RouteError),
-    #[error(transparent)]
-    Cors(#[from] cors::CorsError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -112,11 +108,6 @@ pub async fn start_with(
     let names: Vec<String> = stage_clients.iter().map(|c| c.name.clone()).collect();
     let keys = ApiKeys::for_clients(&names, config.api_keys, &clients.keys)?;
     let routes = RouteTable::new(&config.api.operations)?;
-    let cors = config.stage.cors.as_ref().map(|settings| {
-        let paths = config.api.operations.iter().map(|operation| operation.resource_path.as_str());
-        cors::Cors::new(settings, paths)
-    });
-    let cors = cors.transpose()?;
     let plans: Vec<ClientPlan> = stage_clients
         .into_iter()
         .map(|client| ClientPlan {
@@ -162,7 +153,7 @@ pub async fn start_with(
         source,
     })?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = cors::Cors::wrap(server::router(state), cors)
+    let app = server::router(state)
         .merge(pages)
         .into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {
