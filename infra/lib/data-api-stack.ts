@@ -14,6 +14,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayAccountStack } from './api-gateway-account';
 import { addClients } from './clients';
+import { withCors } from './cors';
 import { CrateFunction, redshiftRoleName } from './crate-function';
 import { CRATES, pascalCase } from './crates';
 import { StageAlarms } from './monitoring';
@@ -46,7 +47,11 @@ export class DataApiStack extends Stack {
       ]),
     );
     // The API invokes each function's `live` alias, which deployments move between versions.
-    const body = withIntegrationTargets(document, Aws.REGION, (crate) => functions.get(crate)!.alias.functionArn);
+    // With the stage's CORS rules (OPTIONS per resource, the headers on every answer), when it has any.
+    const body = withCors(
+      withIntegrationTargets(document, Aws.REGION, (crate) => functions.get(crate)!.alias.functionArn),
+      config.cors,
+    );
 
     // One JSON line per request, with what answers "who called, what happened": the key id (never the
     // key), the status sent and the Lambda integration's own status and error.

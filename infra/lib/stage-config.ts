@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import stageSchema from '../stages/stage.schema.json';
+import { CorsSettings } from './cors';
 
 /** Per-stage settings: the shape of infra/stages/<stage>.json (validated by stages/stage.schema.json). */
 export interface StageConfig {
@@ -17,6 +18,8 @@ export interface StageConfig {
   readonly usagePlan: UsagePlanSettings;
   readonly clients?: readonly ClientSettings[];
   readonly stageVariables?: Readonly<Record<string, string>>;
+  /** Absent: CORS off. */
+  readonly cors?: CorsSettings;
   readonly logRetentionDays: number;
   readonly alarms?: { readonly topicArn: string };
   readonly kmsKeyArn?: string;
