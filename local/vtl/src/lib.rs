@@ -30,6 +30,18 @@ pub use limits::{Limits, MAX_TEMPLATE_BYTES};
 #[derive(Debug, Clone)]
 pub struct Template {
     nodes: Vec<ast::Node>,
+    unsupported: Vec<UnsupportedDirective>,
+}
+
+/// A Velocity 1.7 directive the engine does not implement (`#macro`, `#include`, `#parse`,
+/// `#evaluate`, `#define`, `#stop`, `#literal`): it renders as plain text here, where Velocity
+/// (and API Gateway) would run it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsupportedDirective {
+    /// Without the `#`, e.g. `macro`.
+    pub name: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 impl Template {
@@ -45,7 +57,8 @@ impl Template {
                 ),
             ));
         }
-        parser::parse_template(source).map(|nodes| Template { nodes })
+        let (nodes, unsupported) = parser::parse_template(source)?;
+        Ok(Template { nodes, unsupported })
     }
 
     /// Renders with plain JSON values as variables (`{"a": 1}` provides `$a`), Velocity's own
@@ -76,6 +89,12 @@ impl Template {
             vars.insert(name.clone(), value);
         }
         eval::Renderer::new(vars, limits, nulls).render(&self.nodes)
+    }
+
+    /// The unsupported directives the template uses, in source order: a host that must behave
+    /// as API Gateway refuses such a template instead of rendering the directive as text.
+    pub fn unsupported_directives(&self) -> &[UnsupportedDirective] {
+        &self.unsupported
     }
 
     pub(crate) fn nodes(&self) -> &[ast::Node] {

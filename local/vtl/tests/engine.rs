@@ -729,3 +729,37 @@ mod limits {
         );
     }
 }
+
+mod unsupported_directives {
+    use super::*;
+
+    #[test]
+    fn are_reported_with_their_position_and_render_as_text() {
+        let template =
+            Template::parse("a\n #macro(m)x #include('f') \\#parse('x') #set($s = \"#stop\")")
+                .unwrap();
+        let found: Vec<_> = template
+            .unsupported_directives()
+            .iter()
+            .map(|d| (d.name.as_str(), d.line, d.column))
+            .collect();
+        assert_eq!(
+            found,
+            [("macro", 2, 2), ("include", 2, 13), ("stop", 2, 51)]
+        );
+        let plain = Template::parse("#set($a = 1)$a #if(true)#end").unwrap();
+        assert!(plain.unsupported_directives().is_empty());
+        assert_eq!(render("#include('x')"), "#include('x')");
+    }
+
+    #[test]
+    fn a_macro_body_end_names_the_macro() {
+        let error = Template::parse("#macro(m)x#end").unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("#macro at line 1, column 1 is not supported"),
+            "{error}"
+        );
+    }
+}

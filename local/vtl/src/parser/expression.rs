@@ -332,6 +332,7 @@ impl Parser<'_> {
             };
             let mut inner = Parser::new(&content, inner_origin, self.depth);
             let (nodes, end) = inner.block()?;
+            self.unsupported.append(&mut inner.unsupported);
             return match end {
                 BlockEnd::Eof => Ok(ExprKind::Interpolated(nodes)),
                 BlockEnd::End(p) | BlockEnd::Else(p) | BlockEnd::ElseIf(_, p) => {

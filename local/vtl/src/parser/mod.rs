@@ -14,6 +14,7 @@
 
 use std::cell::Cell;
 
+use crate::UnsupportedDirective;
 use crate::ast::{Expr, Node, Reference, Segment};
 use crate::error::{ErrorKind, Pos, VtlError};
 use crate::limits::MAX_PARSE_DEPTH;
@@ -23,12 +24,23 @@ mod expression;
 type Result<T> = std::result::Result<T, VtlError>;
 
 /// Parses a whole template.
-pub(crate) fn parse_template(source: &str) -> Result<Vec<Node>> {
+/// Parses a whole template; also returns the unsupported directives it uses, where.
+pub(crate) fn parse_template(source: &str) -> Result<(Vec<Node>, Vec<UnsupportedDirective>)> {
     let mut parser = Parser::new(source, Pos { line: 1, column: 1 }, 0);
     let (nodes, end) = parser.block()?;
     match end {
-        BlockEnd::Eof => Ok(nodes),
-        BlockEnd::End(pos) => Err(syntax(pos, "#end without a matching #if or #foreach")),
+        BlockEnd::Eof => Ok((nodes, parser.unsupported)),
+        BlockEnd::End(pos) => match parser.unsupported.first() {
+            // A #macro or #define body ends with #end too: name the real cause.
+            Some(at) => Err(syntax(
+                pos,
+                format!(
+                    "#end without a matching #if or #foreach (#{} at line {}, column {} is not supported)",
+                    at.name, at.line, at.column
+                ),
+            )),
+            None => Err(syntax(pos, "#end without a matching #if or #foreach")),
+        },
         BlockEnd::Else(pos) => Err(syntax(pos, "#else without a matching #if")),
         BlockEnd::ElseIf(_, pos) => Err(syntax(pos, "#elseif without a matching #if")),
     }
@@ -45,6 +57,12 @@ enum BlockEnd {
     Else(Pos),
     ElseIf(Expr, Pos),
 }
+
+/// Velocity 1.7 directives this engine does not implement: they render as text, so a host can
+/// refuse a template that uses them ([`crate::Template::unsupported_directives`]).
+pub(crate) const UNSUPPORTED: &[&str] = &[
+    "stop", "include", "parse", "evaluate", "define", "macro", "literal",
+];
 
 /// Directive names whose escaped form `\#name` renders as text.
 const DIRECTIVES: &[&str] = &[
@@ -63,6 +81,8 @@ struct Parser<'a> {
     /// Last (offset, line index, column) computed: positions are asked for in increasing order,
     /// so counting columns from here keeps long single-line templates linear.
     last_position: Cell<(usize, usize, u32)>,
+    /// Unsupported directives met (name, position), in source order.
+    unsupported: Vec<UnsupportedDirective>,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -90,6 +110,7 @@ impl<'a> Parser<'a> {
             origin,
             line_starts,
             last_position: Cell::new((0, 0, 1)),
+            unsupported: Vec::new(),
         }
     }
 
@@ -354,7 +375,16 @@ impl<'a> Parser<'a> {
                 let scope = self.break_scope()?;
                 nodes.push(Node::Break(scope));
             }
-            _ => return self.literal_directive(text, after),
+            _ => {
+                if UNSUPPORTED.contains(&name) {
+                    self.unsupported.push(UnsupportedDirective {
+                        name: name.to_string(),
+                        line: start_pos.line,
+                        column: start_pos.column,
+                    });
+                }
+                return self.literal_directive(text, after);
+            }
         }
         Ok(None)
     }
