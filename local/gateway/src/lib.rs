@@ -11,6 +11,7 @@ pub mod client_contract;
 mod context;
 mod extensions;
 pub mod example_requests;
+pub mod file_refs;
 mod gateway;
 pub mod gateway_response;
 mod headers;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::extensions;
+use crate::file_refs::{FileRefError, inline_file_refs};
 use crate::mapping::{MappingTemplate, TemplateError};
 use crate::routing;
 use crate::selection::{PatternError, SelectionPattern, Selector};
@@ -38,6 +39,8 @@ pub enum SpecError {
     },
     #[error("{location}: {problem}")]
     Invalid { location: String, problem: String },
+    #[error(transparent)]
+    FileRef(#[from] FileRefError),
     #[error(transparent)]
     Pattern(#[from] PatternError),
     #[error(transparent)]
@@ -159,7 +162,7 @@ impl ApiDefinition {
 
     /// Builds the operations from a parsed document whose file references are relative to `base`.
     pub fn from_document(mut document: Value, base: &Path) -> Result<Self, SpecError> {
-        inline_file_references(&mut document, base)?;
+        inline_file_refs(&mut document, base)?;
         if let Some((location, problem)) = extensions::first_unsupported(&document) {
             return Err(invalid(&location, problem));
         }
@@ -502,33 +505,6 @@ fn resolve_local<'a>(
             .and_then(|pointer| document.pointer(pointer))
             .ok_or_else(|| invalid(location, format!("unresolved reference {reference:?}"))),
         None => Ok(value),
-    }
-}
-
-/// Replaces every `{"$ref": "<relative file>"}` (not a `#/...` pointer) with the file's text.
-fn inline_file_references(value: &mut Value, base: &Path) -> Result<(), SpecError> {
-    match value {
-        Value::Object(object) => {
-            let file = match object.get("$ref").and_then(Value::as_str) {
-                Some(reference) if object.len() == 1 && !reference.starts_with('#') => {
-                    Some(base.join(reference))
-                }
-                _ => None,
-            };
-            if let Some(path) = file {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|source| SpecError::Read { path, source })?;
-                *value = Value::String(text);
-                return Ok(());
-            }
-            object
-                .values_mut()
-                .try_for_each(|child| inline_file_references(child, base))
-        }
-        Value::Array(items) => items
-            .iter_mut()
-            .try_for_each(|child| inline_file_references(child, base)),
-        _ => Ok(()),
     }
 }
 
