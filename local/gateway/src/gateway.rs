@@ -87,6 +87,7 @@ impl Gateway {
         keys: ApiKeys,
         usage_plan: UsagePlan,
         lambda: LambdaClient,
+        stage_variables: BTreeMap<String, String>,
     ) -> Self {
         Self {
             api,
@@ -94,7 +95,7 @@ impl Gateway {
             keys,
             usage_plan,
             lambda,
-            stage_variables: BTreeMap::new(),
+            stage_variables,
         }
     }
 

@@ -136,6 +136,7 @@ pub async fn start_with(
         keys.clone(),
         usage_plan,
         LambdaClient::new(&config.lambda_endpoint),
+        config.stage.stage_variables.clone(),
     );
     let state = Arc::new(ServerState {
         gateway,
