@@ -1,5 +1,6 @@
-//! Admin routes under `/_local/` (loopback peers only): statement duration, faults, reset, and what
-//! tests and benchmarks observe (statements with their PostgreSQL backend state, call counters).
+//! Admin routes under `/_local/` (loopback peers only, with the configured token when there is one):
+//! statement duration, faults, reset, and what tests and benchmarks observe (statements with their
+//! PostgreSQL backend state, call counters).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,14 +18,41 @@ use serde_json::{Value, json};
 use crate::fault_injection::FaultRule;
 use crate::server::App;
 
-pub fn router() -> Router<Arc<App>> {
+pub fn router(app: Arc<App>) -> Router<Arc<App>> {
     Router::new()
         .route("/statement-duration", post(set_statement_duration))
         .route("/faults", post(add_fault).get(list_faults))
         .route("/reset", post(reset))
         .route("/statements", get(statements))
         .route("/calls", get(calls))
+        .layer(middleware::from_fn_with_state(app, token_required))
         .layer(middleware::from_fn(loopback_only))
+}
+
+/// With `Config::admin_token` set, only `Authorization: Bearer <token>` passes (compared in
+/// constant time); without it every loopback caller does, as before tokens existed.
+async fn token_required(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let Some(expected) = app.config.admin_token.as_deref() else {
+        return next.run(request).await;
+    };
+    let given = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if bool::from(subtle::ConstantTimeEq::ct_eq(
+        given.as_bytes(),
+        expected.as_bytes(),
+    )) {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"message": "admin routes need Authorization: Bearer <admin token>"})),
+        )
+            .into_response()
+    }
 }
 
 async fn loopback_only(

@@ -33,6 +33,11 @@ pub struct Config {
     pub transaction_idle_timeout: Duration,
     /// Region used in the ARNs the server reports.
     pub region: String,
+    /// At start, create and seed only missing or empty databases and keep the rest (a kept
+    /// cluster); otherwise both are dropped and re-created. The reset route always re-creates.
+    pub keep_existing_data: bool,
+    /// When set, admin routes answer only requests carrying `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
 }
 
 impl Config {
@@ -51,6 +56,8 @@ impl Config {
             rds_call_timeout: Duration::from_secs(45),
             transaction_idle_timeout: Duration::from_secs(180),
             region: "us-east-1".into(),
+            keep_existing_data: false,
+            admin_token: None,
         }
     }
 }

@@ -85,10 +85,6 @@ pub async fn recreate_database(
     name: &str,
     seed: &Path,
 ) -> Result<(), SetupError> {
-    let seed_sql = std::fs::read_to_string(seed).map_err(|source| SetupError::Seed {
-        path: seed.display().to_string(),
-        source,
-    })?;
     let quoted = quote_identifier(name)?;
     let admin = maintenance.get().await?;
     admin
@@ -97,11 +93,68 @@ pub async fn recreate_database(
     admin
         .batch_execute(&format!("CREATE DATABASE {quoted}"))
         .await?;
+    drop(admin);
+    run_seed(postgres, name, seed).await
+}
+
+/// Creates `name` if missing and seeds it only while it holds no table of its own, so the data
+/// a kept cluster holds is never touched. Returns whether it seeded.
+pub async fn seed_if_empty(
+    maintenance: &Pool,
+    postgres: &Postgres,
+    name: &str,
+    seed: &Path,
+) -> Result<bool, SetupError> {
+    let quoted = quote_identifier(name)?;
+    let admin = maintenance.get().await?;
+    let exists = admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await?
+        .is_some();
+    if !exists {
+        admin
+            .batch_execute(&format!("CREATE DATABASE {quoted}"))
+            .await?;
+    }
+    drop(admin);
+    let (client, driver) = postgres.connect(name).await?;
+    let has_tables: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_tables \
+             WHERE schemaname NOT IN ('pg_catalog', 'information_schema'))",
+            &[],
+        )
+        .await?
+        .get(0);
+    drop(client);
+    let _ = driver.await;
+    if has_tables {
+        return Ok(false);
+    }
+    run_seed(postgres, name, seed).await?;
+    Ok(true)
+}
+
+/// Runs the seed file as one simple-protocol query, which PostgreSQL runs as one transaction: a
+/// seed interrupted by a crash leaves the database empty, to be seeded again.
+async fn run_seed(postgres: &Postgres, name: &str, seed: &Path) -> Result<(), SetupError> {
+    let seed_sql = std::fs::read_to_string(seed).map_err(|source| SetupError::Seed {
+        path: seed.display().to_string(),
+        source,
+    })?;
     let (client, driver) = postgres.connect(name).await?;
     client.batch_execute(&seed_sql).await?;
     drop(client);
     let _ = driver.await;
     Ok(())
+}
+
+/// Whether the server answers at all (a transport failure, not a SQL error, means it is down).
+pub async fn reachable(maintenance: &Pool) -> bool {
+    match maintenance.get().await {
+        Ok(client) => client.simple_query("").await.is_ok(),
+        Err(_) => false,
+    }
 }
 
 /// Quotes an operator-configured database name; anything but a plain identifier is refused.

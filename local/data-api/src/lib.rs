@@ -2,7 +2,7 @@
 //! over one loopback HTTP port and running the SQL on real PostgreSQL.
 //!
 //! Start it in-process with [`Server::start`] on a [`Postgres`] (an existing server, or a
-//! [`TempCluster`] this crate creates and removes).
+//! [`Cluster`] this crate runs: throwaway, or kept in a directory across runs).
 
 mod admin;
 pub mod cluster;
@@ -19,7 +19,7 @@ mod sql;
 mod ssm;
 mod values;
 
-pub use cluster::{ClusterError, TempCluster};
+pub use cluster::{Cluster, ClusterError, TempCluster};
 pub use config::Config;
 pub use db::Postgres;
 pub use server::{Server, StartError};

@@ -1,12 +1,12 @@
 //! `local-data-api`: serves redshift-data, rds-data and SSM on one loopback port, on PostgreSQL from
-//! DATABASE_URL or on a throwaway cluster it creates and removes.
+//! DATABASE_URL, on a cluster kept in `--data-dir`, or on a throwaway cluster it creates and removes.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::Parser;
-use local_data_api::{Config, Postgres, Server, TempCluster};
+use local_data_api::{Cluster, Config, Postgres, Server};
 
 #[derive(Debug, Parser)]
 #[command(version, about)]
@@ -14,9 +14,24 @@ struct Args {
     /// Address to listen on (`127.0.0.1:0` picks a free port).
     #[arg(long, default_value = "127.0.0.1:4010")]
     listen: SocketAddr,
+    /// Accept a `--listen` address other than loopback (anyone who can reach it can run SQL).
+    #[arg(long)]
+    allow_non_loopback: bool,
     /// An existing PostgreSQL server; without it a throwaway cluster is created.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", conflicts_with = "data_dir")]
     database_url: Option<String>,
+    /// Keep a durable PostgreSQL cluster in this directory across runs (created on first use);
+    /// its databases are seeded only while missing or empty.
+    #[arg(long, env = "LOCAL_DATA_API_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Drop and re-seed both databases at start, even in a kept `--data-dir` cluster.
+    #[arg(long)]
+    reset: bool,
+    /// A file whose first line is the token admin routes (`/_local/...`) then require as
+    /// `Authorization: Bearer <token>`; without it (and without LOCAL_DATA_API_ADMIN_TOKEN) they
+    /// need none.
+    #[arg(long)]
+    admin_token_file: Option<PathBuf>,
     /// Database behind the Redshift side (seeded from redshift.sql).
     #[arg(long, default_value = "dev")]
     redshift_database: String,
@@ -62,8 +77,44 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// The admin token from `--admin-token-file`, else from `LOCAL_DATA_API_ADMIN_TOKEN`.
+fn admin_token(file: Option<&std::path::Path>) -> Result<Option<String>, String> {
+    let token = match file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("--admin-token-file {}: {e}", path.display()))?,
+        ),
+        None => std::env::var(ADMIN_TOKEN_ENV).ok(),
+    };
+    match token
+        .as_deref()
+        .map(|t| t.lines().next().unwrap_or("").trim())
+    {
+        None => Ok(None),
+        Some("") => Err("the admin token is empty".into()),
+        Some(token) => Ok(Some(token.to_string())),
+    }
+}
+
+const ADMIN_TOKEN_ENV: &str = "LOCAL_DATA_API_ADMIN_TOKEN";
+
 async fn run(args: Args) -> Result<(), String> {
+    if !args.listen.ip().is_loopback() {
+        if !args.allow_non_loopback {
+            return Err(format!(
+                "refusing to listen on {}: it is not a loopback address, and anyone who can reach \
+                 it could run any SQL. Pass --allow-non-loopback to do it anyway.",
+                args.listen
+            ));
+        }
+        progress(&format!(
+            "WARNING: listening on the non-loopback address {}; anyone who can reach it can run SQL",
+            args.listen
+        ));
+    }
     let mut config = Config::new(args.schemas_dir);
+    config.admin_token = admin_token(args.admin_token_file.as_deref())?;
+    config.keep_existing_data = args.data_dir.is_some() && !args.reset;
     config.listen = args.listen;
     config.redshift_database = args.redshift_database;
     config.aurora_database = args.aurora_database;
@@ -80,17 +131,26 @@ async fn run(args: Args) -> Result<(), String> {
             )
         }
         None => {
-            let started = tokio::task::spawn_blocking(|| TempCluster::start(&progress))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
+            let data_dir = args.data_dir.clone();
+            let started = tokio::task::spawn_blocking(move || match data_dir {
+                Some(dir) => Cluster::open(&dir, &progress),
+                None => Cluster::start(&progress),
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
             let postgres = Postgres::new(started.connection_config());
             cluster = Some(started);
             postgres
         }
     };
+    let verb = if config.keep_existing_data {
+        "opening"
+    } else {
+        "seeding"
+    };
     progress(&format!(
-        "seeding databases `{}` (redshift.sql) and `{}` (aurora.sql)",
+        "{verb} databases `{}` (redshift.sql) and `{}` (aurora.sql)",
         config.redshift_database, config.aurora_database
     ));
     let server = Server::start(config, postgres)

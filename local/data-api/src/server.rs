@@ -48,17 +48,26 @@ impl App {
         self.pools.clear();
         self.faults.reset();
         self.parameters.reset(&self.config.ssm_parameters);
-        self.seed_databases().await
+        self.seed_databases(false).await
     }
 
-    async fn seed_databases(&self) -> Result<(), SetupError> {
+    /// Re-creates both databases from their seeds, or with `keep_existing` seeds only those that
+    /// are missing or empty.
+    async fn seed_databases(&self, keep_existing: bool) -> Result<(), SetupError> {
         let seeds = [
             (&self.config.redshift_database, "redshift.sql"),
             (&self.config.aurora_database, "aurora.sql"),
         ];
         for (database, file) in seeds {
             let seed = self.config.schemas_dir.join(file);
-            db::recreate_database(&self.maintenance, &self.postgres, database, &seed).await?;
+            if keep_existing {
+                let seeded =
+                    db::seed_if_empty(&self.maintenance, &self.postgres, database, &seed).await?;
+                let what = if seeded { "seeded" } else { "kept its data" };
+                tracing::info!(database = %database, "{what}");
+            } else {
+                db::recreate_database(&self.maintenance, &self.postgres, database, &seed).await?;
+            }
         }
         Ok(())
     }
@@ -100,7 +109,7 @@ impl Server {
             config,
         });
         app.parameters.reset(&app.config.ssm_parameters);
-        app.seed_databases().await?;
+        app.seed_databases(app.config.keep_existing_data).await?;
 
         let listen = app.config.listen;
         let listener = tokio::net::TcpListener::bind(listen)
@@ -200,7 +209,7 @@ fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", post(aws_json))
         .merge(rds::routes())
-        .nest("/_local", admin::router())
+        .nest("/_local", admin::router(app.clone()))
         .with_state(app)
 }
 

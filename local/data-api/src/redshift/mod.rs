@@ -57,6 +57,9 @@ async fn execute_statement(
     {
         return Ok(wire::execute_output(&statement, false));
     }
+    if !crate::db::reachable(&app.maintenance).await {
+        return Err(wire::database_connection_failed());
+    }
     let submission = Submission {
         query: input.sql.unwrap_or_default(),
         database: input

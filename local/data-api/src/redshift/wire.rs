@@ -327,3 +327,15 @@ pub fn list_item(statement: &Statement) -> Value {
     }
     item
 }
+
+/// PostgreSQL cannot be reached. The model's DatabaseConnectionException ("Connection to a database
+/// failed", a server fault) is listed for the operations that connect while the call waits
+/// (DescribeTable, ListDatabases, ..., CancelStatement); answering it on ExecuteStatement too, with
+/// status 500 for a fault, is **inferred**.
+pub fn database_connection_failed() -> ServiceError {
+    ServiceError::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "DatabaseConnectionException",
+        "Connection to a database failed.",
+    )
+}
