@@ -6,6 +6,7 @@
 
 mod cases;
 mod fuzz;
+mod idempotency;
 mod injection;
 mod reliability;
 mod support;
@@ -24,6 +25,7 @@ fn all_cases() -> Vec<Case> {
     let mut all = cases::cases();
     all.extend(injection::cases());
     all.extend(fuzz::cases());
+    all.extend(idempotency::cases());
     all.extend(reliability::cases());
     all
 }

@@ -11,6 +11,8 @@ use crate::E2eError;
 pub struct Api {
     pub base_url: String,
     pub api_key: Option<String>,
+    /// Sent with every request (e.g. `Idempotency-Key`).
+    headers: Vec<(String, String)>,
     client: reqwest::Client,
 }
 
@@ -53,8 +55,16 @@ impl Api {
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
             api_key: api_key.map(str::to_owned),
+            headers: Vec::new(),
             client,
         }
+    }
+
+    /// The same API, sending this header with every request too.
+    pub fn with_header(&self, name: &str, value: &str) -> Self {
+        let mut api = self.clone();
+        api.headers.push((name.to_owned(), value.to_owned()));
+        api
     }
 
     /// The same API with another key (or none).
@@ -99,6 +109,9 @@ impl Api {
         let mut request = self.client.request(method, &url);
         if let Some(key) = &self.api_key {
             request = request.header("x-api-key", key);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
         }
         if let Some((content_type, body)) = body {
             request = request

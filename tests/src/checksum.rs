@@ -70,6 +70,48 @@ impl DataApiClient {
         Ok(field_text(&answer["records"][0][0]))
     }
 
+    /// rds-data BeginTransaction: the id of a transaction that holds its locks until it ends.
+    pub async fn aurora_begin(&self) -> Result<String, E2eError> {
+        let answer = self.aurora("BeginTransaction", json!({})).await?;
+        Ok(answer["transactionId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// rds-data ExecuteStatement inside `transaction`.
+    pub async fn aurora_execute_in(&self, transaction: &str, sql: &str) -> Result<(), E2eError> {
+        let body = json!({"sql": sql, "transactionId": transaction});
+        self.aurora("Execute", body).await.map(drop)
+    }
+
+    /// rds-data CommitTransaction or RollbackTransaction.
+    pub async fn aurora_end(&self, transaction: &str, commit: bool) -> Result<(), E2eError> {
+        let operation = if commit {
+            "CommitTransaction"
+        } else {
+            "RollbackTransaction"
+        };
+        let body = json!({ "transactionId": transaction });
+        self.aurora(operation, body).await.map(drop)
+    }
+
+    /// An rds-data operation (`/Execute`, `/BeginTransaction`, ...) on the staff database.
+    async fn aurora(&self, operation: &str, mut body: Value) -> Result<Value, E2eError> {
+        body["resourceArn"] = json!(self.backend.aurora.cluster_arn);
+        body["secretArn"] = json!(self.backend.aurora.secret_arn);
+        if operation != "CommitTransaction" && operation != "RollbackTransaction" {
+            body["database"] = json!(self.backend.aurora.database);
+        }
+        self.call(
+            &format!("rds-data {operation}"),
+            &format!("{}/{operation}", self.url),
+            None,
+            &body,
+        )
+        .await
+    }
+
     /// redshift-data ExecuteStatement, DescribeStatement until done, GetStatementResult.
     pub async fn redshift_scalar(&self, sql: &str) -> Result<String, E2eError> {
         let started = self
