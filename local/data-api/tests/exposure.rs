@@ -1,0 +1,169 @@
+//! Least exposure on a shared machine: admin routes behind a token when one is configured, the
+//! cluster's socket private to its user, no silent non-loopback listen, and PostgreSQL being down
+//! answered with the services' own errors.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use aws_sdk_rdsdata::error::ProvideErrorMetadata;
+use local_data_api::{Cluster, Config, Postgres, Server};
+use support::{RESOURCE_ARN, SECRET_ARN, workspace_root};
+
+#[tokio::test]
+async fn admin_routes_need_the_configured_token() {
+    let server = support::start_with(|c| c.admin_token = Some("s3cret-token".into())).await;
+    let url = format!("{}/_local/calls", server.server.url());
+    let status = |auth: Option<&'static str>| {
+        let mut request = server.http.get(&url);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        async move { request.send().await.expect("admin GET").status().as_u16() }
+    };
+    assert_eq!(status(None).await, 401);
+    assert_eq!(status(Some("Bearer wrong")).await, 401);
+    assert_eq!(
+        status(Some("s3cret-token")).await,
+        401,
+        "the Bearer scheme is required"
+    );
+    assert_eq!(status(Some("Bearer s3cret-token")).await, 200);
+    let reset = server
+        .http
+        .post(format!("{}/_local/reset", server.server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status().as_u16(), 401, "no reset without the token");
+}
+
+#[tokio::test]
+async fn without_a_token_admin_routes_stay_open_to_loopback() {
+    let server = support::start().await;
+    let calls = server.admin_get("/_local/calls").await;
+    assert!(calls["calls"].is_object(), "{calls}");
+}
+
+#[test]
+fn the_cluster_socket_is_private_to_its_user() {
+    let cluster = Cluster::start(&|_| {}).expect("cluster");
+    let dir = cluster.socket_dir();
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "socket directory {}", dir.display());
+    let socket = dir.join(".s.PGSQL.5432");
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "socket {}", socket.display());
+    let hba = std::fs::read_to_string(dir.join("../data/pg_hba.conf")).unwrap();
+    let tcp_methods: Vec<&str> = hba
+        .lines()
+        .filter(|l| l.starts_with("host"))
+        .filter_map(|l| l.split_whitespace().last())
+        .collect();
+    assert!(!tcp_methods.is_empty());
+    assert!(
+        tcp_methods.iter().all(|m| *m == "scram-sha-256"),
+        "{tcp_methods:?}"
+    );
+    let password = dir.join("../password");
+    let mode = std::fs::metadata(&password).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn a_non_loopback_listen_is_refused_without_the_explicit_flag() {
+    let output = Command::new(env!("CARGO_BIN_EXE_local-data-api"))
+        .args(["--listen", "0.0.0.0:0"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0:0"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-non-loopback"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_down_is_answered_with_the_services_errors() {
+    let cluster = tokio::task::spawn_blocking(|| Cluster::start(&|_| {}))
+        .await
+        .unwrap()
+        .expect("cluster");
+    let mut config = Config::new(workspace_root().join("schemas/db"));
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    let server = Server::start(config, Postgres::new(cluster.connection_config()))
+        .await
+        .expect("server");
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_rdsdata::config::Credentials::new(
+            "local", "local", None, None, "test",
+        ))
+        .endpoint_url(server.url())
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    let rds = aws_sdk_rdsdata::Client::new(&sdk);
+    let redshift = aws_sdk_redshiftdata::Client::new(&sdk);
+    let rds_call = || {
+        rds.execute_statement()
+            .resource_arn(RESOURCE_ARN)
+            .secret_arn(SECRET_ARN)
+            .database("staff")
+            .sql("SELECT count(*) FROM staff")
+            .send()
+    };
+    rds_call().await.expect("answers while PostgreSQL is up");
+
+    // Immediate shutdown (SIGQUIT to the postmaster): every backend ends at once.
+    let pid = cluster.postmaster_pid().expect("postmaster");
+    assert!(
+        Command::new("kill")
+            .args(["-QUIT", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    while std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && cluster.postmaster_pid().is_some()
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let error = redshift
+        .execute_statement()
+        .workgroup_name("local")
+        .database("dev")
+        .sql("SELECT count(*) FROM flightdata")
+        .send()
+        .await
+        .expect_err("PostgreSQL is down");
+    assert_eq!(
+        error.code(),
+        Some("DatabaseConnectionException"),
+        "{error:?}"
+    );
+    assert_eq!(error.message(), Some("Connection to a database failed."));
+    let raw = error.raw_response().expect("an HTTP answer");
+    assert_eq!(raw.status().as_u16(), 500);
+
+    for _ in 0..2 {
+        // The pooled connection first, then a fresh one: both answer the same.
+        let error = rds_call().await.expect_err("PostgreSQL is down");
+        assert_eq!(
+            error.code(),
+            Some("DatabaseUnavailableException"),
+            "{error:?}"
+        );
+        assert_eq!(error.raw_response().unwrap().status().as_u16(), 504);
+        let message = error.message().unwrap_or_default();
+        assert!(
+            !message.contains("postgres") && !message.contains("socket"),
+            "{message}"
+        );
+    }
+    server.shutdown().await;
+}
