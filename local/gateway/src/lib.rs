@@ -10,6 +10,7 @@ pub mod api_page;
 pub mod client_contract;
 mod context;
 mod extensions;
+pub mod cors;
 pub mod example_requests;
 pub mod file_refs;
 mod gateway;
@@ -79,6 +80,8 @@ pub enum StartError {
     QuotaFile(#[from] QuotaFileError),
     #[error(transparent)]
     Route(#[from] RouteError),
+    #[error(transparent)]
+    Cors(#[from] cors::CorsError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -109,6 +112,15 @@ pub async fn start_with(
     let names: Vec<String> = stage_clients.iter().map(|c| c.name.clone()).collect();
     let keys = ApiKeys::for_clients(&names, config.api_keys, &clients.keys)?;
     let routes = RouteTable::new(&config.api.operations)?;
+    let cors = config.stage.cors.as_ref().map(|settings| {
+        let paths = config
+            .api
+            .operations
+            .iter()
+            .map(|operation| operation.resource_path.as_str());
+        cors::Cors::new(settings, paths)
+    });
+    let cors = cors.transpose()?;
     let plans: Vec<ClientPlan> = stage_clients
         .into_iter()
         .map(|client| ClientPlan {
@@ -155,7 +167,7 @@ pub async fn start_with(
         source,
     })?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = server::router(state)
+    let app = cors::Cors::wrap(server::router(state), cors)
         .merge(pages)
         .into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(async move {

@@ -51,6 +51,9 @@ pub struct StageSettings {
     /// `$stageVariables` in mapping templates.
     #[serde(default)]
     pub stage_variables: BTreeMap<String, String>,
+    /// CORS headers and preflight answers; `None` (the default) is off.
+    #[serde(default)]
+    pub cors: Option<crate::cors::CorsSettings>,
     /// The functions and what they reach. The schema requires them in every file, so whatever
     /// [`StageSettings::load`] returns has them; only settings built in memory (the gateway's own
     /// tests and benchmark) may lack them, which [`StageSettings::backend`] reports.
