@@ -43,7 +43,8 @@ struct Cli {
     /// the key of the previous run (saved in .local-stack/), or gets a new one.
     #[arg(long, env = "LOCAL_STACK_API_KEYS_FILE")]
     api_keys_file: Option<PathBuf>,
-    /// Start afresh: forget the saved keys and quota counts in .local-stack/.
+    /// Start afresh: re-seed the kept databases and forget the saved keys and quota counts in
+    /// .local-stack/.
     #[arg(long)]
     reset: bool,
     /// Accept --listen / --data-api-listen addresses other than loopback.
@@ -81,9 +82,15 @@ fn main() -> ExitCode {
     if cli.reset
         && let StateDir::Project(dir) = &options.state
     {
-        eprintln!("==> --reset: removing {}", dir.display());
-        let _ = std::fs::remove_dir_all(dir);
+        eprintln!("==> --reset: re-seeding the databases, new keys, fresh quotas");
+        for saved in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = saved.file_name().to_string_lossy().into_owned();
+            if name.starts_with("api-keys-") || name.ends_with("-quota.json") {
+                let _ = std::fs::remove_file(saved.path());
+            }
+        }
     }
+    options.reset_data = cli.reset;
     options.gateway_listen = cli.listen;
     options.data_api_listen = cli.data_api_listen;
     options.lambda_port = cli.lambda_port;

@@ -55,6 +55,8 @@ pub struct StackOptions {
     pub state: StateDir,
     /// Accept gateway and Data API addresses other than loopback.
     pub allow_non_loopback: bool,
+    /// Re-seed the kept databases at start (`--reset`).
+    pub reset_data: bool,
     pub logs: Logs,
 }
 
@@ -73,6 +75,7 @@ impl StackOptions {
             reload_on_change: true,
             api_keys: BTreeMap::new(),
             allow_non_loopback: false,
+            reset_data: false,
             logs: Logs::Terminal,
         }
     }
@@ -182,12 +185,26 @@ impl Stack {
         let executable = self.executable(DATA_API_BIN)?;
         let (root, stage) = (self.root.clone(), self.stage.clone());
         let first_listen = options.data_api_listen.clone();
+        // Kept data: the cluster lives in the project state directory across runs, durable, seeded
+        // only while empty. A throwaway stack keeps the Data API's own throwaway cluster.
+        let data_dir = matches!(options.state, StateDir::Project(_))
+            .then(|| self.state.path().join("postgres"));
+        let reset_once = std::sync::atomic::AtomicBool::new(options.reset_data);
         let url = self.start_child(
             DATA_API,
             Readiness::ListeningLine(DATA_API_BIN),
             DATA_API_READY,
             move |listen| {
-                data_api_command(&executable, &root, &stage, listen.unwrap_or(&first_listen))
+                let listen = listen.unwrap_or(&first_listen);
+                let mut command = data_api_command(&executable, &root, &stage, listen);
+                if let Some(dir) = &data_dir {
+                    command.arg("--data-dir").arg(dir);
+                }
+                // Only the first start re-seeds on request; a restart after a crash keeps the data.
+                if reset_once.swap(false, Ordering::SeqCst) {
+                    command.arg("--reset");
+                }
+                command
             },
         )?;
         Ok(url)
@@ -376,11 +393,11 @@ impl Stack {
     /// Kills the running process of one function (a crate name) with SIGKILL, as a crash inside the
     /// function would; the watchdog then restarts cargo lambda watch. False if none runs.
     pub fn kill_function(&self, function: &str) -> bool {
-        let Some(group) = self.child_pid(LAMBDA_WATCH) else {
+        let Some(watch) = self.child_pid(LAMBDA_WATCH) else {
             return false;
         };
         let mut killed = false;
-        for pid in processes_in_group(group, function) {
+        for pid in descendants_named(watch, function) {
             killed |= nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid),
                 nix::sys::signal::Signal::SIGKILL,
@@ -393,10 +410,11 @@ impl Stack {
     /// A thread that starts again, on the same address, any child that exited, and one that
     /// restarts cargo lambda watch when a function stops answering.
     fn supervise(&mut self) {
-        let watched = Arc::clone(&self.children);
+        let (watched, counted) = (Arc::clone(&self.children), Arc::clone(&self.children));
         self.watchdog = Some(watchdog::watch(
             self.lambda_url.clone(),
             Arc::clone(&self.children.stopping),
+            move || restarts_of(&counted, LAMBDA_WATCH),
             move || {
                 kill_child(&watched, LAMBDA_WATCH);
             },
@@ -457,20 +475,43 @@ impl Drop for Stack {
     }
 }
 
-/// The processes of `group` whose command name is `name` (from `/proc/<pid>/stat`:
-/// `pid (comm) state ppid pgrp ...`).
-fn processes_in_group(group: u32, name: &str) -> Vec<i32> {
+/// The descendants of `root` whose command name is `name`. cargo lambda watch runs each function
+/// in a process group of its own, so the lineage (`/proc/<pid>/stat`: `pid (comm) state ppid ...`)
+/// is what ties a function to the stack.
+fn descendants_named(root: u32, name: &str) -> Vec<i32> {
     let entries = std::fs::read_dir("/proc").into_iter().flatten().flatten();
-    entries
+    let processes: Vec<(u32, u32, String)> = entries
         .filter_map(|entry| {
-            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
             let (head, rest) = stat.rsplit_once(") ")?;
-            let comm = head.split_once(" (")?.1;
-            let pgrp: u32 = rest.split(' ').nth(2)?.parse().ok()?;
-            (pgrp == group && comm == name).then_some(pid)
+            let comm = head.split_once(" (")?.1.to_owned();
+            let parent: u32 = rest.split(' ').nth(1)?.parse().ok()?;
+            Some((pid, parent, comm))
         })
-        .collect()
+        .collect();
+    let mut lineage = vec![root];
+    let mut found = Vec::new();
+    while let Some(parent) = lineage.pop() {
+        for (pid, _, comm) in processes.iter().filter(|(_, ppid, _)| *ppid == parent) {
+            lineage.push(*pid);
+            if comm == name {
+                found.extend(i32::try_from(*pid));
+            }
+        }
+    }
+    found
+}
+
+/// How often the named child was started again.
+fn restarts_of(children: &Children, name: &str) -> u32 {
+    children
+        .list
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .iter()
+        .find(|supervised| supervised.name == name)
+        .map_or(0, |supervised| supervised.restarts)
 }
 
 /// Kills the named child's process group with SIGKILL; false if there is no such child.

@@ -29,10 +29,12 @@ pub fn probe_event(function: &str) -> serde_json::Value {
 }
 
 /// Probes the functions behind `lambda_url` until `stopping`; calls `restart` when one failed
-/// [`FAILURES_TO_RESTART`] times in a row.
+/// [`FAILURES_TO_RESTART`] times in a row. `starts` counts how often cargo lambda watch was
+/// started: failures from before its latest start do not count (it was down, not wedged).
 pub fn watch(
     lambda_url: String,
     stopping: Arc<AtomicBool>,
+    starts: impl Fn() -> u32 + Send + 'static,
     restart: impl Fn() + Send + 'static,
 ) -> thread::JoinHandle<()> {
     thread::spawn(move || {
@@ -43,6 +45,7 @@ pub fn watch(
             .into();
         let mut failures = [0u32; FUNCTIONS.len()];
         let mut next = Instant::now() + PROBE_INTERVAL;
+        let mut seen_starts = starts();
         while !stopping.load(Ordering::SeqCst) {
             if Instant::now() < next {
                 thread::sleep(Duration::from_millis(100));
@@ -60,6 +63,11 @@ pub fn watch(
                     .and_then(|response| response.into_body().read_to_string().ok())
                     .is_some_and(|body| is_client_error(&body));
                 failures[index] = if answered { 0 } else { failures[index] + 1 };
+            }
+            let latest_starts = starts();
+            if latest_starts != seen_starts {
+                seen_starts = latest_starts;
+                failures = [0; FUNCTIONS.len()];
             }
             if failures.iter().any(|&count| count >= FAILURES_TO_RESTART) {
                 eprintln!(
