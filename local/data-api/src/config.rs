@@ -36,6 +36,14 @@ pub struct Config {
     /// At start, create and seed only missing or empty databases and keep the rest (a kept
     /// cluster); otherwise both are dropped and re-created. The reset route always re-creates.
     pub keep_existing_data: bool,
+    /// When set, redshift-data serves only this WorkgroupName (another is ResourceNotFoundException).
+    pub redshift_workgroup: Option<String>,
+    /// When set, redshift-data serves only this ClusterIdentifier.
+    pub redshift_cluster: Option<String>,
+    /// When set, rds-data serves only this resourceArn.
+    pub aurora_cluster_arn: Option<String>,
+    /// When set, rds-data serves only this secretArn.
+    pub aurora_secret_arn: Option<String>,
     /// When set, admin routes answer only requests carrying `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
 }
@@ -58,6 +66,10 @@ impl Config {
             region: "us-east-1".into(),
             keep_existing_data: false,
             admin_token: None,
+            redshift_workgroup: None,
+            redshift_cluster: None,
+            aurora_cluster_arn: None,
+            aurora_secret_arn: None,
         }
     }
 }

@@ -32,6 +32,18 @@ struct Args {
     /// need none.
     #[arg(long)]
     admin_token_file: Option<PathBuf>,
+    /// Serve only this redshift-data WorkgroupName (default: any).
+    #[arg(long)]
+    workgroup_name: Option<String>,
+    /// Serve only this redshift-data ClusterIdentifier (default: any).
+    #[arg(long)]
+    cluster_identifier: Option<String>,
+    /// Serve only this rds-data resourceArn (default: any).
+    #[arg(long)]
+    aurora_cluster_arn: Option<String>,
+    /// Serve only this rds-data secretArn (default: any).
+    #[arg(long)]
+    aurora_secret_arn: Option<String>,
     /// Database behind the Redshift side (seeded from redshift.sql).
     #[arg(long, default_value = "dev")]
     redshift_database: String,
@@ -115,6 +127,10 @@ async fn run(args: Args) -> Result<(), String> {
     let mut config = Config::new(args.schemas_dir);
     config.admin_token = admin_token(args.admin_token_file.as_deref())?;
     config.keep_existing_data = args.data_dir.is_some() && !args.reset;
+    config.redshift_workgroup = args.workgroup_name;
+    config.redshift_cluster = args.cluster_identifier;
+    config.aurora_cluster_arn = args.aurora_cluster_arn;
+    config.aurora_secret_arn = args.aurora_secret_arn;
     config.listen = args.listen;
     config.redshift_database = args.redshift_database;
     config.aurora_database = args.aurora_database;

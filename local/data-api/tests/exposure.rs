@@ -167,3 +167,48 @@ async fn postgres_down_is_answered_with_the_services_errors() {
     }
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn only_the_configured_workgroup_cluster_and_secret_are_served() {
+    let server = support::start_with(|c| {
+        c.redshift_workgroup = Some("flights-dev".into());
+        c.aurora_cluster_arn = Some(RESOURCE_ARN.into());
+        c.aurora_secret_arn = Some(SECRET_ARN.into());
+    })
+    .await;
+    let redshift = server.redshift_without_retries().await;
+    let run = |workgroup: &'static str| {
+        redshift
+            .execute_statement()
+            .workgroup_name(workgroup)
+            .database(&server.redshift_database)
+            .sql("SELECT 1")
+            .send()
+    };
+    let error = run("other-group").await.expect_err("another workgroup");
+    assert_eq!(error.code(), Some("ResourceNotFoundException"), "{error:?}");
+    run("flights-dev").await.expect("the configured workgroup");
+
+    let rds = server.rds().await;
+    let call = |resource: &'static str, secret: &'static str| {
+        rds.execute_statement()
+            .resource_arn(resource)
+            .secret_arn(secret)
+            .database(&server.aurora_database)
+            .sql("SELECT 1")
+            .send()
+    };
+    let other_cluster = "arn:aws:rds:us-east-1:000000000000:cluster:other";
+    let error = call(other_cluster, SECRET_ARN)
+        .await
+        .expect_err("another cluster");
+    assert_eq!(error.code(), Some("HttpEndpointNotEnabledException"));
+    let other_secret = "arn:aws:secretsmanager:us-east-1:000000000000:secret:other";
+    let error = call(RESOURCE_ARN, other_secret)
+        .await
+        .expect_err("another secret");
+    assert_eq!(error.code(), Some("SecretsErrorException"));
+    call(RESOURCE_ARN, SECRET_ARN)
+        .await
+        .expect("the configured pair");
+}

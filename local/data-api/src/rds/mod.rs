@@ -38,7 +38,10 @@ macro_rules! route {
     ($name:ident, $operation:literal, $call:path) => {
         async fn $name(State(app): State<Arc<App>>, body: Bytes) -> Response {
             let result = match wire::parse(&body) {
-                Ok(input) => $call(&app, input).await,
+                Ok(input) => match wire::check_target(&app.config, &input) {
+                    Ok(()) => $call(&app, input).await,
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
             respond($operation, result)

@@ -353,3 +353,46 @@ pub fn execute_output(
     }
     out
 }
+
+/// The cluster and secret a call names (every rds-data input carries both).
+pub trait Target {
+    fn target(&self) -> (Option<&str>, Option<&str>);
+}
+
+macro_rules! target {
+    ($($input:ty),*) => {$(
+        impl Target for $input {
+            fn target(&self) -> (Option<&str>, Option<&str>) {
+                (self.resource_arn.as_deref(), self.secret_arn.as_deref())
+            }
+        }
+    )*};
+}
+target!(ExecuteInput, BatchInput, TransactionInput);
+
+/// Only the configured cluster and secret are served (when configured). For another cluster the
+/// model's HttpEndpointNotEnabledException ("The HTTP endpoint for using RDS Data API isn't enabled
+/// for the DB cluster", 400) and for another secret its SecretsErrorException ("The secret provided
+/// wasn't found", 400) are the documented shapes; choosing them, and the message texts, is
+/// **inferred**.
+pub fn check_target(config: &crate::Config, input: &impl Target) -> Result<(), ServiceError> {
+    let (resource, secret) = input.target();
+    let other = |expected: &Option<String>, given: Option<&str>| {
+        expected
+            .as_deref()
+            .is_some_and(|e| given.is_some_and(|g| g != e))
+    };
+    if other(&config.aurora_cluster_arn, resource) {
+        return Err(ServiceError::bad_request(
+            "HttpEndpointNotEnabledException",
+            "HttpEndpoint is not enabled for this cluster.",
+        ));
+    }
+    if other(&config.aurora_secret_arn, secret) {
+        return Err(ServiceError::bad_request(
+            "SecretsErrorException",
+            "The secret provided wasn't found.",
+        ));
+    }
+    Ok(())
+}

@@ -50,6 +50,11 @@ async fn execute_statement(
     fault: Option<Fault>,
 ) -> Result<Value, ServiceError> {
     input.validate()?;
+    wire::check_target(
+        &app.config,
+        input.workgroup_name.as_deref(),
+        input.cluster_identifier.as_deref(),
+    )?;
     if let Some(statement) = input
         .client_token
         .as_deref()

@@ -339,3 +339,29 @@ pub fn database_connection_failed() -> ServiceError {
         "Connection to a database failed.",
     )
 }
+
+/// Only the configured workgroup or cluster is served (when configured): another is the model's
+/// ResourceNotFoundException ("failed due to a missing resource", with ResourceId); the message
+/// text is **inferred**.
+pub fn check_target(
+    config: &crate::Config,
+    workgroup: Option<&str>,
+    cluster: Option<&str>,
+) -> Result<(), ServiceError> {
+    let unknown = [
+        (&config.redshift_workgroup, workgroup, "Workgroup"),
+        (&config.redshift_cluster, cluster, "Cluster"),
+    ]
+    .into_iter()
+    .find(|(expected, given, _)| {
+        given.is_some_and(|g| expected.as_deref().is_some_and(|e| e != g))
+    });
+    match unknown {
+        Some((_, Some(given), kind)) => Err(ServiceError::bad_request(
+            "ResourceNotFoundException",
+            format!("{kind} {given} not found."),
+        )
+        .with("ResourceId", given)),
+        _ => Ok(()),
+    }
+}
