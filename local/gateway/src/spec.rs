@@ -223,10 +223,13 @@ fn read_operation(
             let validator = document
                 .pointer(&format!("/x-amazon-apigateway-request-validators/{name}"))
                 .ok_or_else(|| invalid(location, format!("unknown request validator {name:?}")))?;
-            let flag = |key| validator.get(key).and_then(Value::as_bool).unwrap_or(false);
+            let validator: RequestValidatorObject = typed(
+                validator,
+                &format!("x-amazon-apigateway-request-validators.{name}"),
+            )?;
             (
-                flag("validateRequestBody"),
-                flag("validateRequestParameters"),
+                validator.validate_request_body,
+                validator.validate_request_parameters,
             )
         }
     };
@@ -288,30 +291,52 @@ fn required_parameters(
     let mut required = Vec::new();
     for parameter in declared {
         let parameter = resolve_local(document, parameter, location)?;
-        if parameter.get("required").and_then(Value::as_bool) != Some(true) {
+        let parameter = ParameterObject::deserialize(parameter)
+            .map_err(|error| invalid(location, format!("a parameter: {error}")))?;
+        if !parameter.required {
             continue;
         }
-        let name = parameter
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| invalid(location, "a parameter has no name"))?;
-        let parameter_location = match parameter.get("in").and_then(Value::as_str) {
-            Some("path") => ParameterLocation::Path,
-            Some("query") => ParameterLocation::QueryString,
-            Some("header") => ParameterLocation::Header,
+        let parameter_location = match parameter.location.as_str() {
+            "path" => ParameterLocation::Path,
+            "query" => ParameterLocation::QueryString,
+            "header" => ParameterLocation::Header,
             other => {
                 return Err(invalid(
                     location,
-                    format!("parameter {name:?} in {other:?} is not supported"),
+                    format!(
+                        "parameter {:?} in {other:?} is not supported",
+                        parameter.name
+                    ),
                 ));
             }
         };
         required.push(RequiredParameter {
             location: parameter_location,
-            name: name.to_owned(),
+            name: parameter.name,
         });
     }
     Ok(required)
+}
+
+/// One of `x-amazon-apigateway-request-validators`; another member is refused at start.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RequestValidatorObject {
+    #[serde(default)]
+    validate_request_body: bool,
+    #[serde(default)]
+    validate_request_parameters: bool,
+}
+
+/// The members of an OpenAPI Parameter Object a request validator reads (the others, such as
+/// `schema` and `description`, document the parameter).
+#[derive(Deserialize)]
+struct ParameterObject {
+    name: String,
+    #[serde(rename = "in")]
+    location: String,
+    #[serde(default)]
+    required: bool,
 }
 
 /// `x-amazon-apigateway-integration`, the subset the gateway reproduces. Any other member
@@ -538,6 +563,37 @@ mod tests {
             "responseParameters": {"method.response.header.X": "integration.response.body.x"}
         });
         assert!(read_response(&mapped, "test").is_err());
+    }
+
+    #[test]
+    fn validators_are_typed_and_unknown_members_refused() {
+        let document = |validator: Value| {
+            serde_json::json!({
+                "x-amazon-apigateway-request-validators": {"v": validator},
+                "paths": {"/x": {"get": {
+                    "x-amazon-apigateway-request-validator": "v",
+                    "parameters": [{"name": "q", "in": "query", "required": true, "schema": {"type": "string"}}],
+                    "x-amazon-apigateway-integration": {"type": "mock", "responses": {"default": {"statusCode": "200"}}}
+                }}}
+            })
+        };
+        let api = ApiDefinition::from_document(
+            document(serde_json::json!({"validateRequestParameters": true})),
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(api.operations[0].required_parameters[0].name, "q");
+        let error = ApiDefinition::from_document(
+            document(serde_json::json!({"validateRequestBody": true, "validateEverything": true})),
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("unknown field `validateEverything`"),
+            "{error}"
+        );
     }
 
     #[test]
