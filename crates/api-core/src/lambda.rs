@@ -70,7 +70,10 @@ fn filter_directives(lambda_level: &str) -> String {
         "ERROR" | "FATAL" => "error",
         _ => "info",
     };
-    let mut directives = level.to_owned();
+    // lambda_runtime logs every handler error again at ERROR (its panic layer, with the error's
+    // Debug text); `invoke` has logged it once at the right level. A panic still reaches stderr
+    // through Rust's panic hook.
+    let mut directives = format!("{level},lambda_runtime::layers::panic=off");
     if matches!(level, "trace" | "debug") {
         for dependency in CHATTY_DEPENDENCIES {
             directives.push_str(&format!(",{dependency}=info"));
@@ -98,10 +101,14 @@ pub fn handler_deadline(context: &Context, fallback_timeout: Duration) -> Instan
     let remaining = match context.deadline().duration_since(SystemTime::now()) {
         Ok(remaining) if !remaining.is_zero() => remaining,
         _ => {
-            tracing::debug!(
-                ?fallback_timeout,
-                "invocation deadline already past; using fallback"
-            );
+            static NOTED: std::sync::Once = std::sync::Once::new();
+            NOTED.call_once(|| {
+                tracing::info!(
+                    ?fallback_timeout,
+                    "invocation deadlines arrive already past (a local emulator); using \
+                     FUNCTION_TIMEOUT_SECONDS"
+                );
+            });
             fallback_timeout
         }
     };
@@ -192,10 +199,17 @@ mod tests {
 
     #[test]
     fn lambda_log_levels_map_to_tracing_levels() {
-        assert_eq!(filter_directives("fatal"), "error");
-        assert_eq!(filter_directives("WARN"), "warn");
-        assert_eq!(filter_directives(""), "info");
-        assert_eq!(filter_directives("verbose"), "info");
+        let level = |lambda_level| {
+            filter_directives(lambda_level)
+                .split(',')
+                .next()
+                .map(str::to_owned)
+        };
+        assert_eq!(level("fatal").as_deref(), Some("error"));
+        assert_eq!(level("WARN").as_deref(), Some("warn"));
+        assert_eq!(level("").as_deref(), Some("info"));
+        assert_eq!(level("verbose").as_deref(), Some("info"));
+        assert!(filter_directives("").contains("lambda_runtime::layers::panic=off"));
     }
 
     #[test]

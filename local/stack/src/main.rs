@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use local_gateway::api_keys::read_key_file;
 use local_gateway::example_requests::EXAMPLES;
-use local_stack::lambda_env::{DEFAULT_DATA_API_URL, render_env_file};
+use local_stack::lambda_env::{DEFAULT_DATA_API_URL, LogFormat, render_env_file};
 use local_stack::stage::stage_file;
 use local_stack::{
     Stack, StackError, StackOptions, StageSettings, StateDir, child, workspace_root,
@@ -47,6 +47,9 @@ struct Cli {
     /// .local-stack/.
     #[arg(long)]
     reset: bool,
+    /// The functions log raw JSON lines (Lambda's JSON log format) instead of readable text.
+    #[arg(long)]
+    json_logs: bool,
     /// Accept --listen / --data-api-listen addresses other than loopback.
     #[arg(long)]
     allow_non_loopback: bool,
@@ -65,7 +68,7 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| stage_file(&root, &cli.stage));
     if cli.print_env {
         let env_file = StageSettings::load(&stage_file)
-            .and_then(|stage| render_env_file(&stage, DEFAULT_DATA_API_URL));
+            .and_then(|stage| render_env_file(&stage, DEFAULT_DATA_API_URL, LogFormat::Text));
         return match env_file {
             Ok(text) => {
                 print!("{text}");
@@ -97,6 +100,9 @@ fn main() -> ExitCode {
     options.lambda_concurrency = cli.concurrency;
     options.reload_on_change = !cli.no_reload;
     options.allow_non_loopback = cli.allow_non_loopback;
+    if cli.json_logs {
+        options.log_format = LogFormat::Json;
+    }
     if let Some(path) = &cli.api_keys_file {
         match read_key_file(path) {
             Ok(keys) => options.api_keys = keys,
@@ -132,6 +138,10 @@ fn print_banner(stack: &Stack) {
         stack.data_api_url
     );
     println!("  Lambda    {} (cargo lambda watch)", stack.lambda_url);
+    println!(
+        "  API page  {}/_local/docs (try every operation in a browser; contract: /_local/openapi.json)",
+        stack.base_url
+    );
     println!();
     println!("Try:");
     for example in EXAMPLES {

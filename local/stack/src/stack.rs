@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crate::StackError;
 use crate::cargo_build::{self, DATA_API_BIN, FUNCTIONS, GATEWAY_BIN, Profile};
 use crate::child::{ChildProcess, Logs};
-use crate::lambda_env::render_env_file;
+use crate::lambda_env::{LogFormat, render_env_file};
 use crate::stage::StageSettings;
 use crate::state_dir::StateDir;
 use crate::watchdog::{self, is_client_error};
@@ -58,6 +58,8 @@ pub struct StackOptions {
     /// Re-seed the kept databases at start (`--reset`).
     pub reset_data: bool,
     pub logs: Logs,
+    /// The functions' log format (text unless `--json-logs`).
+    pub log_format: LogFormat,
 }
 
 impl StackOptions {
@@ -77,6 +79,7 @@ impl StackOptions {
             allow_non_loopback: false,
             reset_data: false,
             logs: Logs::Terminal,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -216,7 +219,7 @@ impl Stack {
             port => port,
         };
         let env_file = self.state.path().join("lambda.env");
-        let env = render_env_file(&self.stage, &self.data_api_url)?;
+        let env = render_env_file(&self.stage, &self.data_api_url, options.log_format)?;
         std::fs::write(&env_file, env).map_err(|source| StackError::Log {
             path: env_file.clone(),
             source,

@@ -40,8 +40,10 @@ impl StateDir {
                     source,
                 };
                 std::fs::create_dir_all(path).map_err(failed)?;
-                // Keys live here: only this user may look inside.
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+                // Keys live here (in 0600 files): only this user may list it. Others may pass
+                // through (0711), which the PostgreSQL cluster inside needs: as root, the Data API
+                // runs it as an unprivileged user that owns only its own directory.
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o711))
                     .map_err(failed)?;
                 let ignore = path.join(".gitignore");
                 if !ignore.exists() {
@@ -186,7 +188,7 @@ mod tests {
         assert_eq!(first["default"].len(), 40);
         let dir = parent.path().join("state");
         let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir), 0o711);
         assert_eq!(mode(&dir.join("api-keys-dev.json")), 0o600);
         assert_eq!(
             std::fs::read_to_string(dir.join(".gitignore")).unwrap(),

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::cargo_build::FUNCTIONS;
 
-/// How often every function is probed.
-const PROBE_INTERVAL: Duration = Duration::from_secs(3);
+/// How often every function is probed. Each probe is a refused request, which the function logs at
+/// INFO, so probing more often would fill the terminal.
+const PROBE_INTERVAL: Duration = Duration::from_secs(15);
 /// A probe slower than this failed. Generous: a function that cargo lambda watch starts again is
 /// compiled or at least cold-started on its first invocation.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(30);

@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use local_stack::cargo_build::{self, DATA_API_BIN, FUNCTIONS, Profile};
 use local_stack::child::{ChildProcess, Logs};
-use local_stack::lambda_env::lambda_env;
+use local_stack::lambda_env::{LogFormat, lambda_env};
 use local_stack::stack::{data_api_command, listening_url, warm_up_event};
 use local_stack::{StageSettings, stage::stage_file, workspace_root};
 use tokio::sync::oneshot;
@@ -101,7 +101,9 @@ async fn measure(
 
     let mut command = tokio::process::Command::new(executable);
     command
-        .envs(lambda_env(stage, data_api_url).expect("the dev stage has functions"))
+        .envs(
+            lambda_env(stage, data_api_url, LogFormat::Json).expect("the dev stage has functions"),
+        )
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
