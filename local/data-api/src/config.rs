@@ -44,6 +44,8 @@ pub struct Config {
     pub aurora_cluster_arn: Option<String>,
     /// When set, rds-data serves only this secretArn.
     pub aurora_secret_arn: Option<String>,
+    /// When set, only requests SigV4-signed with this key pair reach the services.
+    pub access_key: Option<crate::AccessKey>,
     /// When set, admin routes answer only requests carrying `Authorization: Bearer <token>`.
     pub admin_token: Option<String>,
 }
@@ -66,6 +68,7 @@ impl Config {
             region: "us-east-1".into(),
             keep_existing_data: false,
             admin_token: None,
+            access_key: None,
             redshift_workgroup: None,
             redshift_cluster: None,
             aurora_cluster_arn: None,

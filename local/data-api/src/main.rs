@@ -32,6 +32,12 @@ struct Args {
     /// need none.
     #[arg(long)]
     admin_token_file: Option<PathBuf>,
+    /// Verify SigV4 signatures: only requests signed with the access key below reach the services.
+    #[arg(long)]
+    verify_signatures: bool,
+    /// The access key id signatures must use (with --verify-signatures).
+    #[arg(long, env = "LOCAL_DATA_API_ACCESS_KEY_ID", default_value = "local")]
+    access_key_id: String,
     /// Serve only this redshift-data WorkgroupName (default: any).
     #[arg(long)]
     workgroup_name: Option<String>,
@@ -127,6 +133,13 @@ async fn run(args: Args) -> Result<(), String> {
     let mut config = Config::new(args.schemas_dir);
     config.admin_token = admin_token(args.admin_token_file.as_deref())?;
     config.keep_existing_data = args.data_dir.is_some() && !args.reset;
+    if args.verify_signatures {
+        config.access_key = Some(local_data_api::AccessKey {
+            id: args.access_key_id,
+            secret: std::env::var("LOCAL_DATA_API_SECRET_ACCESS_KEY")
+                .unwrap_or_else(|_| "local".into()),
+        });
+    }
     config.redshift_workgroup = args.workgroup_name;
     config.redshift_cluster = args.cluster_identifier;
     config.aurora_cluster_arn = args.aurora_cluster_arn;

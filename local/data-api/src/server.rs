@@ -1,6 +1,6 @@
 //! The HTTP server: one loopback port for redshift-data and SSM (awsJson1_1, `POST /` routed by
 //! `X-Amz-Target`), rds-data (restJson1, `POST /Execute` ...) and the admin routes under `/_local/`.
-//! Signatures are not checked: any SigV4 credentials are accepted.
+//! SigV4 signatures are verified when `Config::access_key` is set (see `signature`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -206,11 +206,63 @@ async fn expire_transactions(app: std::sync::Weak<App>) {
 }
 
 fn router(app: Arc<App>) -> Router {
-    Router::new()
+    let services = Router::new()
         .route("/", post(aws_json))
         .merge(rds::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            signed_only,
+        ));
+    services
         .nest("/_local", admin::router(app.clone()))
         .with_state(app)
+}
+
+/// Largest request body read for signature verification (rds-data batches are the largest bodies).
+const SIGNED_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// With `Config::access_key` set, only requests signed with it reach the services; the refusal is
+/// encoded as the protocol encodes errors (awsJson1_1 on `/`, restJson1 elsewhere).
+async fn signed_only(
+    State(app): State<Arc<App>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(key) = &app.config.access_key else {
+        return next.run(request).await;
+    };
+    let aws_json = request.uri().path() == "/";
+    let status = if aws_json {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, SIGNED_BODY_LIMIT).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let verified = crate::signature::verify(
+        key,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        &body,
+        status,
+    );
+    match verified {
+        Ok(()) => {
+            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(body));
+            next.run(request).await
+        }
+        Err(error) => {
+            log_error(parts.uri.path(), &error);
+            if aws_json {
+                AwsJsonError(error).into_response()
+            } else {
+                crate::error::RestJsonError(error).into_response()
+            }
+        }
+    }
 }
 
 /// redshift-data and SSM share `POST /`; the target header names service and operation.

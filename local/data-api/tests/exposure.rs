@@ -212,3 +212,123 @@ async fn only_the_configured_workgroup_cluster_and_secret_are_served() {
         .await
         .expect("the configured pair");
 }
+
+async fn clients_signing_with(
+    url: &str,
+    id: &str,
+    secret: &str,
+) -> (aws_sdk_redshiftdata::Client, aws_sdk_rdsdata::Client) {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_rdsdata::config::Credentials::new(
+            id, secret, None, None, "test",
+        ))
+        .endpoint_url(url)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .load()
+        .await;
+    (
+        aws_sdk_redshiftdata::Client::new(&sdk),
+        aws_sdk_rdsdata::Client::new(&sdk),
+    )
+}
+
+#[tokio::test]
+async fn signatures_are_verified_against_the_configured_key() {
+    let server =
+        support::start_with(|c| c.access_key = Some(local_data_api::AccessKey::default())).await;
+    let url = server.server.url();
+    let outcome = |id: &'static str, secret: &'static str| {
+        let url = url.clone();
+        let database = server.redshift_database.clone();
+        let aurora = server.aurora_database.clone();
+        async move {
+            let (redshift, rds) = clients_signing_with(&url, id, secret).await;
+            let redshift = redshift
+                .execute_statement()
+                .workgroup_name("local")
+                .database(database)
+                .sql("SELECT 1")
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    (
+                        e.code().map(str::to_string),
+                        e.raw_response().map(|r| r.status().as_u16()),
+                    )
+                });
+            let rds = rds
+                .execute_statement()
+                .resource_arn(RESOURCE_ARN)
+                .secret_arn(SECRET_ARN)
+                .database(aurora)
+                .sql("SELECT 1")
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| {
+                    (
+                        e.code().map(str::to_string),
+                        e.raw_response().map(|r| r.status().as_u16()),
+                    )
+                });
+            (redshift, rds)
+        }
+    };
+    assert_eq!(outcome("local", "local").await, (Ok(()), Ok(())));
+    let bad_secret = outcome("local", "wrong").await;
+    assert_eq!(
+        bad_secret.0,
+        Err((Some("InvalidSignatureException".into()), Some(400)))
+    );
+    assert_eq!(
+        bad_secret.1,
+        Err((Some("InvalidSignatureException".into()), Some(403)))
+    );
+    let bad_id = outcome("someone", "local").await;
+    assert_eq!(
+        bad_id.0,
+        Err((Some("UnrecognizedClientException".into()), Some(400)))
+    );
+    assert_eq!(
+        bad_id.1,
+        Err((Some("UnrecognizedClientException".into()), Some(403)))
+    );
+
+    let unsigned = server
+        .http
+        .post(format!("{url}/Execute"))
+        .json(&serde_json::json!({"resourceArn": RESOURCE_ARN, "secretArn": SECRET_ARN, "sql": "SELECT 1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status().as_u16(), 403);
+    assert_eq!(
+        unsigned.headers()["x-amzn-errortype"],
+        "MissingAuthenticationTokenException"
+    );
+    // boto3 signs the same way (botocore's signer, not the Rust SDK's).
+    let script = format!(
+        "import boto3\n\
+         s = boto3.session.Session(aws_access_key_id='local', aws_secret_access_key='local', region_name='us-east-1')\n\
+         s.client('redshift-data', endpoint_url='{url}').execute_statement(WorkgroupName='local', Database='{}', Sql='SELECT 1')\n\
+         s.client('rds-data', endpoint_url='{url}').execute_statement(resourceArn='{RESOURCE_ARN}', secretArn='{SECRET_ARN}', database='{}', sql='SELECT 1')\n\
+         print('signed ok')\n",
+        server.redshift_database, server.aurora_database
+    );
+    // tokio's Command: the server runs on this test's runtime and must keep answering.
+    let output = tokio::process::Command::new(workspace_root().join(".venv/bin/python"))
+        .args(["-c", &script])
+        .output()
+        .await
+        .expect("python");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("signed ok"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Admin routes are not AWS routes: no signature needed.
+    assert!(server.admin_get("/_local/calls").await["calls"].is_object());
+}
