@@ -79,15 +79,7 @@ fn postmaster_pid(data_dir: &Path) -> i32 {
 }
 
 async fn rds(url: &str) -> aws_sdk_rdsdata::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_rdsdata::config::Credentials::new(
-            "local", "local", None, None, "test",
-        ))
-        .endpoint_url(url)
-        .load()
-        .await;
-    aws_sdk_rdsdata::Client::new(&config)
+    aws_sdk_rdsdata::Client::new(&support::sdk_config_at(url, ("local", "local")).await)
 }
 
 /// Inserts staff rows `first..first+count`, each acknowledged (a 200) before the next is sent.

@@ -97,15 +97,8 @@ async fn postgres_down_is_answered_with_the_services_errors() {
     let server = Server::start(config, Postgres::new(cluster.connection_config()))
         .await
         .expect("server");
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_rdsdata::config::Credentials::new(
-            "local", "local", None, None, "test",
-        ))
-        .endpoint_url(server.url())
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
+    let sdk =
+        support::without_retries(support::sdk_config_at(&server.url(), ("local", "local")).await);
     let rds = aws_sdk_rdsdata::Client::new(&sdk);
     let redshift = aws_sdk_redshiftdata::Client::new(&sdk);
     let rds_call = || {
@@ -218,15 +211,7 @@ async fn clients_signing_with(
     id: &str,
     secret: &str,
 ) -> (aws_sdk_redshiftdata::Client, aws_sdk_rdsdata::Client) {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_rdsdata::config::Credentials::new(
-            id, secret, None, None, "test",
-        ))
-        .endpoint_url(url)
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .load()
-        .await;
+    let sdk = support::without_retries(support::sdk_config_at(url, (id, secret)).await);
     (
         aws_sdk_redshiftdata::Client::new(&sdk),
         aws_sdk_rdsdata::Client::new(&sdk),

@@ -70,14 +70,7 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
 
 impl TestServer {
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ssm::config::Credentials::new(
-                "test", "test", None, None, "test",
-            ))
-            .endpoint_url(self.server.url())
-            .load()
-            .await
+        sdk_config_at(&self.server.url(), ("test", "test")).await
     }
 
     pub async fn redshift(&self) -> aws_sdk_redshiftdata::Client {
@@ -114,6 +107,26 @@ impl TestServer {
         let response = self.http.post(url).json(&body).send().await;
         json_of(response.expect("admin POST")).await
     }
+}
+
+/// SDK settings for the server at `url`, signing with `key` (access key id, secret).
+pub async fn sdk_config_at(url: &str, key: (&str, &str)) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+            key.0, key.1, None, None, "test",
+        ))
+        .endpoint_url(url)
+        .load()
+        .await
+}
+
+/// `config` with the SDK's retries off, so an error reaches the test as the SDK parsed it.
+pub fn without_retries(config: aws_config::SdkConfig) -> aws_config::SdkConfig {
+    config
+        .into_builder()
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build()
 }
 
 /// An rds-data ExecuteStatement on the server's Aurora database, ready for more options.
