@@ -23,5 +23,5 @@ mod values;
 pub use cluster::{Cluster, ClusterError, TempCluster};
 pub use config::Config;
 pub use db::Postgres;
-pub use server::{Server, StartError};
+pub use server::{Server, StartError, sdk_env};
 pub use signature::AccessKey;

@@ -150,19 +150,8 @@ impl Server {
     }
 
     /// The environment an AWS SDK needs to talk to this server.
-    pub fn sdk_env(&self) -> Vec<(String, String)> {
-        let url = self.url();
-        [
-            ("AWS_ENDPOINT_URL_REDSHIFT_DATA", url.as_str()),
-            ("AWS_ENDPOINT_URL_RDS_DATA", url.as_str()),
-            ("AWS_ENDPOINT_URL_SSM", url.as_str()),
-            ("AWS_ACCESS_KEY_ID", "local"),
-            ("AWS_SECRET_ACCESS_KEY", "local"),
-            ("AWS_REGION", self.app.config.region.as_str()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pub fn sdk_env(&self) -> Vec<(&'static str, String)> {
+        sdk_env(&self.url(), &self.app.config.region)
     }
 
     /// Stops accepting requests, cancels running statements and closes transactions.
@@ -298,4 +287,19 @@ async fn aws_json(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) 
 
 pub fn log_error(operation: &str, error: &ServiceError) {
     tracing::info!(operation, code = %error.code, message = %error.message, "answered an error");
+}
+
+/// The environment that points an AWS SDK (Rust, boto3, the AWS CLI) at a local Data API at `url`:
+/// the three services' endpoint variables, which aws-config honours, the credentials it signs with
+/// (the server's default access key, `local`/`local`) and the region. The one list of them: the
+/// stack gives it to the functions, the tests to their clients.
+pub fn sdk_env(url: &str, region: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL_REDSHIFT_DATA", url.to_owned()),
+        ("AWS_ENDPOINT_URL_RDS_DATA", url.to_owned()),
+        ("AWS_ENDPOINT_URL_SSM", url.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+        ("AWS_REGION", region.to_owned()),
+    ]
 }

@@ -33,14 +33,8 @@ pub fn lambda_env(
     log_format: LogFormat,
 ) -> Result<Vec<(&'static str, String)>, StageError> {
     let backend = stage.backend()?;
-    let mut vars = vec![
-        ("AWS_ENDPOINT_URL_REDSHIFT_DATA", data_api_url.to_owned()),
-        ("AWS_ENDPOINT_URL_RDS_DATA", data_api_url.to_owned()),
-        ("AWS_ENDPOINT_URL_SSM", data_api_url.to_owned()),
-        // The local Data API does not check signatures; the SDK still needs credentials to sign.
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
-        ("AWS_REGION", stage.region().to_owned()),
+    let mut vars = local_data_api::sdk_env(data_api_url, stage.region());
+    vars.extend([
         (
             "REDSHIFT_WORKGROUP",
             backend.redshift.workgroup_name.clone(),
@@ -59,7 +53,7 @@ pub fn lambda_env(
         ),
         ("AWS_LAMBDA_LOG_LEVEL", backend.lambda.log_level.clone()),
         ("AWS_LAMBDA_LOG_FORMAT", log_format.as_env().to_owned()),
-    ];
+    ]);
     if !backend.redshift.allowed_tables.is_empty() {
         vars.push(("ALLOWED_TABLES", backend.redshift.allowed_tables.join(",")));
     }
