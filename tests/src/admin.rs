@@ -12,6 +12,8 @@ use crate::E2eError;
 #[derive(Debug, Clone)]
 pub struct Admin {
     url: String,
+    /// Sent as `Authorization: Bearer <token>`.
+    token: String,
     client: reqwest::Client,
 }
 
@@ -29,9 +31,11 @@ pub struct StatementState {
 }
 
 impl Admin {
-    pub fn new(data_api_url: &str) -> Self {
+    /// The admin endpoint of the Data API at `data_api_url`, which wants `token`.
+    pub fn new(data_api_url: &str, token: &str) -> Self {
         Self {
             url: format!("{}/_local", data_api_url.trim_end_matches('/')),
+            token: token.to_owned(),
             client: reqwest::Client::builder()
                 .no_proxy()
                 .build()
@@ -108,7 +112,7 @@ impl Admin {
         body: Option<Value>,
     ) -> Result<Value, E2eError> {
         let url = format!("{}{route}", self.url);
-        let mut request = self.client.request(method, &url);
+        let mut request = self.client.request(method, &url).bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
         }

@@ -136,7 +136,7 @@ impl LocalTarget {
         let stage: StageSettings = stack.stage.clone();
         let backend = stage.backend().map_err(StackError::from)?.clone();
         Ok(Self {
-            admin: Admin::new(&stack.data_api_url),
+            admin: Admin::new(&stack.data_api_url, &stack.admin_token),
             databases: DataApiClient::new(
                 &stack.data_api_url,
                 backend.clone(),

@@ -119,6 +119,8 @@ pub struct Stack {
     pub api_keys: BTreeMap<String, String>,
     /// The local Data API, also its admin endpoint under `/_local/`.
     pub data_api_url: String,
+    /// What the admin endpoint wants as `Authorization: Bearer <token>`; new on every start.
+    pub admin_token: String,
     /// The Lambda Invoke API of `cargo lambda watch`.
     pub lambda_url: String,
     root: PathBuf,
@@ -150,6 +152,7 @@ impl Stack {
             stage,
             base_url: String::new(),
             data_api_url: String::new(),
+            admin_token: local_gateway::api_keys::generate_key(),
             lambda_url: String::new(),
             root: options.root.clone(),
             logs: options.logs.clone(),
@@ -193,6 +196,11 @@ impl Stack {
         let data_dir = matches!(options.state, StateDir::Project(_))
             .then(|| self.state.path().join("postgres"));
         let reset_once = std::sync::atomic::AtomicBool::new(options.reset_data);
+        // Any local process could reset or slow the databases through the admin routes: they
+        // take a token, handed over in a private file (never on a command line).
+        let admin_token_file = self
+            .state
+            .write_private("data-api-admin-token", self.admin_token.as_bytes())?;
         let url = self.start_child(
             DATA_API,
             Readiness::ListeningLine(DATA_API_BIN),
@@ -203,6 +211,7 @@ impl Stack {
                 if let Some(dir) = &data_dir {
                     command.arg("--data-dir").arg(dir);
                 }
+                command.arg("--admin-token-file").arg(&admin_token_file);
                 // Only the first start re-seeds on request; a restart after a crash keeps the data.
                 if reset_once.swap(false, Ordering::SeqCst) {
                     command.arg("--reset");
@@ -608,7 +617,15 @@ pub fn data_api_command(
         .arg(REDSHIFT_DATABASE);
     // A stage file that `load` accepted has its backend (the schema requires it).
     if let Ok(backend) = stage.backend() {
+        // Only the stage's own resources are served; any other is answered as AWS answers an
+        // unknown workgroup, cluster or secret.
         command
+            .arg("--workgroup-name")
+            .arg(&backend.redshift.workgroup_name)
+            .arg("--aurora-cluster-arn")
+            .arg(&backend.aurora.cluster_arn)
+            .arg("--aurora-secret-arn")
+            .arg(&backend.aurora.secret_arn)
             .arg("--aurora-database")
             .arg(&backend.aurora.database)
             .arg("--ssm")

@@ -38,7 +38,7 @@ fn start_stack() -> Stack {
 
 async fn run(stack: &Stack) {
     let api = Api::new(&stack.base_url, Some(&stack.api_key));
-    let admin = Admin::new(&stack.data_api_url);
+    let admin = Admin::new(&stack.data_api_url, &stack.admin_token);
     let sdk = seed_client(&stack.data_api_url, stack.stage.region()).await;
 
     println!(
