@@ -33,8 +33,10 @@ struct Cli {
     /// Port of cargo lambda watch's Lambda Invoke API (0 = any free port).
     #[arg(long, default_value_t = 9000)]
     lambda_port: u16,
-    /// Concurrent instances per function.
-    #[arg(long, default_value_t = 4)]
+    /// Concurrent instances per function. cargo lambda watch builds and starts every instance at
+    /// the first invocation, so each one adds to the start (1: ~9 s to the banner, 4: ~15 s,
+    /// docs/benchmarks.md); raise it to serve concurrent requests to one function.
+    #[arg(long, default_value_t = 1)]
     concurrency: u32,
     /// Do not rebuild and restart functions when their code changes.
     #[arg(long)]
