@@ -23,6 +23,11 @@ impl MappingTemplate {
         })
     }
 
+    /// Directives the engine parses but does not reproduce (`#macro`, `#include`, ...).
+    pub fn unsupported_directives(&self) -> &[vtl::UnsupportedDirective] {
+        self.template.unsupported_directives()
+    }
+
     pub fn render(&self, input: &MappingInput<'_>) -> Result<String, TemplateError> {
         vtl::apigw::render(&self.template, input)
     }

@@ -509,10 +509,21 @@ fn templates(
 ) -> Result<BTreeMap<String, MappingTemplate>, SpecError> {
     let mut templates = BTreeMap::new();
     for (content_type, text) in texts {
+        let template_location = format!("{location}[{content_type:?}]");
         let template = MappingTemplate::parse(text).map_err(|source| SpecError::Template {
-            location: format!("{location}[{content_type:?}]"),
+            location: template_location.clone(),
             source,
         })?;
+        // The engine does not reproduce these; refusing is better than rendering them as text.
+        if let Some(directive) = template.unsupported_directives().first() {
+            return Err(invalid(
+                &template_location,
+                format!(
+                    "#{} (line {}, column {}) is not supported by the local gateway",
+                    directive.name, directive.line, directive.column
+                ),
+            ));
+        }
         templates.insert(content_type.to_ascii_lowercase(), template);
     }
     Ok(templates)

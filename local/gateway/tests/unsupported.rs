@@ -102,3 +102,24 @@ fn authorizers_are_refused() {
     );
     assert!(message.contains("authorizer"), "{message}");
 }
+
+#[test]
+fn templates_with_directives_the_engine_does_not_reproduce_are_refused() {
+    for (template, directive) in [
+        ("#macro(m)x#end", "#macro"),
+        ("#include('a.vtl')", "#include"),
+        ("{\n  #parse('b.vtl')\n}", "#parse"),
+        ("#evaluate('$x')", "#evaluate"),
+    ] {
+        let message = refusal(with_integration(json!({
+            "type": "aws",
+            "uri": "${Function:f}",
+            "requestTemplates": {"application/json": template},
+            "responses": {"default": {"statusCode": "200"}}
+        })));
+        assert!(
+            message.contains(directive) && message.contains("not supported"),
+            "{template}: {message}"
+        );
+    }
+}
