@@ -232,9 +232,11 @@ impl Gateway {
             eprintln!("{}: invoking {function_name}: {error}", operation.name());
             match error {
                 InvokeError::TimedOut(_) => GatewayResponse::IntegrationTimeout,
-                InvokeError::Unreachable(_) | InvokeError::Refused { .. } => {
-                    GatewayResponse::IntegrationFailure
-                }
+                // "If the Lambda API rejects the invocation request, API Gateway returns a 500"
+                // (Lambda developer guide, services-apigateway-errors); a throttle is such a rejection.
+                InvokeError::Unreachable(_)
+                | InvokeError::Refused { .. }
+                | InvokeError::Throttled(_) => GatewayResponse::IntegrationFailure,
             }
         })
     }

@@ -1,11 +1,13 @@
 //! Calls a function through the Lambda Invoke API (`POST /2015-03-31/functions/{name}/invocations`),
 //! as API Gateway does for a non-proxy integration: `cargo lambda watch` locally, or anything that
-//! speaks the same protocol.
+//! speaks the same protocol, within the limits Lambda itself enforces ([`FunctionLimits`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::function_limits::{self, FunctionLimits, Throttled};
 use crate::overrides::RequestOverrides;
 
 /// What the function did.
@@ -29,6 +31,8 @@ pub enum InvokeError {
     Unreachable(reqwest::Error),
     #[error("the Lambda endpoint refused the invocation with HTTP {status}")]
     Refused { status: u16 },
+    #[error(transparent)]
+    Throttled(#[from] Throttled),
 }
 
 #[derive(Deserialize)]
@@ -43,23 +47,51 @@ struct FunctionErrorBody {
 pub struct LambdaClient {
     http: reqwest::Client,
     endpoint: String,
+    limits: Arc<FunctionLimits>,
 }
 
 impl LambdaClient {
-    pub fn new(endpoint: &str) -> Self {
+    pub fn new(endpoint: &str, limits: FunctionLimits) -> Self {
         Self {
             http: reqwest::Client::new(),
             endpoint: endpoint.trim_end_matches('/').to_owned(),
+            limits: Arc::new(limits),
         }
     }
 
-    /// Invokes `function` with `event`; the request template's header and query string overrides
-    /// go on the Invoke call.
+    /// Invokes `function` with `event` as API Gateway does, giving up after `integration_timeout`;
+    /// the request template's header and query string overrides go on the Invoke call. A function
+    /// that runs past its own timeout ends as Lambda ends it: a `Sandbox.Timedout` function error.
     pub async fn invoke(
         &self,
         function: &str,
         event: String,
-        timeout: Duration,
+        integration_timeout: Duration,
+        overrides: &RequestOverrides,
+    ) -> Result<Invocation, InvokeError> {
+        let invocation = async {
+            let _slot = self.limits.admit(function).await?;
+            let call = self.call(function, event, overrides);
+            match self.limits.timeout() {
+                Some(function_timeout) => {
+                    match tokio::time::timeout(function_timeout, call).await {
+                        Ok(result) => result,
+                        Err(_) => Ok(timed_out(function_timeout)),
+                    }
+                }
+                None => call.await,
+            }
+        };
+        tokio::time::timeout(integration_timeout, invocation)
+            .await
+            .map_err(|_| InvokeError::TimedOut(integration_timeout))?
+    }
+
+    /// One Invoke call, however long it takes.
+    async fn call(
+        &self,
+        function: &str,
+        event: String,
         overrides: &RequestOverrides,
     ) -> Result<Invocation, InvokeError> {
         let url = format!(
@@ -81,11 +113,20 @@ impl LambdaClient {
             let payload = response.text().await?;
             Ok::<_, reqwest::Error>((status, function_error, payload))
         };
-        let (status, function_error, payload) = tokio::time::timeout(timeout, call)
-            .await
-            .map_err(|_| InvokeError::TimedOut(timeout))?
-            .map_err(InvokeError::Unreachable)?;
+        let (status, function_error, payload) = call.await.map_err(InvokeError::Unreachable)?;
         classify(status, function_error, payload)
+    }
+}
+
+/// Lambda's answer for an invocation stopped at the function's timeout.
+fn timed_out(function_timeout: Duration) -> Invocation {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    Invocation::FunctionError {
+        payload: function_limits::timed_out_payload(&request_id, function_timeout),
+        error_message: Some(function_limits::timed_out_message(
+            &request_id,
+            function_timeout,
+        )),
     }
 }
 

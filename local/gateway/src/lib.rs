@@ -13,6 +13,7 @@ pub mod cors;
 pub mod example_requests;
 mod extensions;
 pub mod file_refs;
+pub mod function_limits;
 mod gateway;
 pub mod gateway_response;
 mod headers;
@@ -38,6 +39,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api_keys::{ApiKey, ApiKeyError, ApiKeys};
+use crate::function_limits::FunctionLimits;
 use crate::gateway::Gateway;
 use crate::invoke::LambdaClient;
 use crate::routing::{RouteError, RouteTable};
@@ -142,12 +144,16 @@ pub async fn start_with(
         .collect();
     let first_key = keys.all().first().map(|key| key.value.as_str());
     let pages = api_page::router(&config.api.document, first_key);
+    let limits = FunctionLimits::new(
+        config.stage.backend().ok().map(|backend| &backend.lambda),
+        config.api.lambda_functions(),
+    );
     let gateway = Gateway::new(
         config.api,
         routes,
         keys.clone(),
         usage_plan,
-        LambdaClient::new(&config.lambda_endpoint),
+        LambdaClient::new(&config.lambda_endpoint, limits),
         config.stage.stage_variables.clone(),
     );
     let state = Arc::new(ServerState {

@@ -138,6 +138,21 @@ impl ApiDefinition {
         Self::from_document(document, path.parent().unwrap_or(Path::new(".")))
     }
 
+    /// The functions its Lambda integrations invoke (crate names), each once.
+    pub fn lambda_functions(&self) -> Vec<&str> {
+        let mut functions: Vec<&str> = self
+            .operations
+            .iter()
+            .filter_map(|operation| match &operation.integration.backend {
+                Backend::Lambda { function_name } => Some(function_name.as_str()),
+                Backend::Mock => None,
+            })
+            .collect();
+        functions.sort_unstable();
+        functions.dedup();
+        functions
+    }
+
     /// What the document does on AWS that its author probably did not mean, for the gateway to
     /// print at start: selection patterns that match the empty string capture every success.
     pub fn warnings(&self) -> Vec<String> {

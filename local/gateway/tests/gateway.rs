@@ -2,6 +2,9 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use serde_json::json;
 use support::{
     Answer, StubLambda, api, gateway_answering, generous_stage, openapi_document, send, send_with,
@@ -438,6 +441,73 @@ async fn an_integration_that_exceeds_its_timeout_is_504() {
         reply.json(),
         json!({"message": "Endpoint request timed out"})
     );
+}
+
+/// Lambda stops an invocation at the function's timeout with a `Sandbox.Timedout` function error
+/// (AWS recording `test_lambda_invoke_with_timeout`), which API Gateway selects like any other
+/// function error: the contract's catch-all, long before the integration's 29 s.
+#[tokio::test]
+async fn a_function_past_its_timeout_ends_as_a_function_error() {
+    let lambda = StubLambda::start(Answer::Hang).await;
+    let stage = support::stage_with_functions(json!({"timeoutSeconds": 1, "logLevel": "info"}));
+    let gateway = support::start_gateway(
+        &lambda.url,
+        support::api(support::openapi_document()),
+        stage,
+    )
+    .await;
+    let reply = send(&gateway, "GET", "/staff/0001", None).await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert_eq!(
+        reply.json(),
+        json!({"Status": 500, "ErrorReason": "Internal server error"}),
+        "the contract's catch-all, not the gateway's own 500 or 504"
+    );
+}
+
+/// With its reserved concurrency in use, Lambda refuses an invocation (TooManyRequestsException)
+/// and API Gateway answers 500 without retrying (Lambda developer guide, "Handling Lambda errors
+/// with an API Gateway API"); the function never sees it.
+#[tokio::test]
+async fn an_invocation_beyond_reserved_concurrency_is_throttled() {
+    let lambda = StubLambda::start(Answer::Hang).await;
+    let stage = support::stage_with_functions(json!({
+        "timeoutSeconds": 2,
+        "logLevel": "info",
+        "reservedConcurrency": {"staff-get": 1}
+    }));
+    let gateway = Arc::new(
+        support::start_gateway(
+            &lambda.url,
+            support::api(support::openapi_document()),
+            stage,
+        )
+        .await,
+    );
+    let first = tokio::spawn({
+        let gateway = Arc::clone(&gateway);
+        async move { send(&gateway, "GET", "/staff/0001", None).await }
+    });
+    while lambda.calls().is_empty() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let throttled = send(&gateway, "GET", "/staff/0002", None).await;
+    assert_eq!(throttled.status, 500);
+    assert_eq!(
+        throttled.json(),
+        json!({"message": "Internal server error"})
+    );
+    assert_eq!(lambda.calls().len(), 1, "a throttled invocation never runs");
+
+    // Other functions have no reserved concurrency here.
+    lambda.answer_with(Answer::Success(json!(null)));
+    let other = send(&gateway, "PUT", "/staff/0001", Some(r#"{"age":1}"#)).await;
+    assert_eq!(other.status, 200, "{}", other.body);
+
+    assert_eq!(first.await.unwrap().status, 500, "the held one timed out");
+    lambda.answer_with(Answer::Success(staff_0001()));
+    let after = send(&gateway, "GET", "/staff/0001", None).await;
+    assert_eq!(after.status, 200, "the slot is free again: {}", after.body);
 }
 
 #[tokio::test]

@@ -153,6 +153,27 @@ pub fn stage(key_throttle: Value, quota: Value) -> StageSettings {
     .unwrap()
 }
 
+/// [`generous_stage`] with the functions' settings (`lambda` as in a stage file: timeoutSeconds,
+/// reservedConcurrency), which bring Lambda's own limits into play.
+pub fn stage_with_functions(lambda: Value) -> StageSettings {
+    serde_json::from_value(json!({
+        "stage": "test",
+        "throttle": {"rateLimit": 1000, "burstLimit": 1000},
+        "usagePlan": {
+            "throttle": {"rateLimit": 1000, "burstLimit": 1000},
+            "quota": {"limit": 1_000_000, "period": "DAY"}
+        },
+        "lambda": lambda,
+        "redshift": {"workgroupName": "w", "databaseNameParameter": "/p"},
+        "aurora": {
+            "clusterArn": "arn:aws:rds:us-east-1:123456789012:cluster:c",
+            "secretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
+            "database": "staff"
+        }
+    }))
+    .unwrap()
+}
+
 pub async fn start_gateway(
     lambda_url: &str,
     api: ApiDefinition,
