@@ -9,7 +9,7 @@ use e2e_tests::target::CLIENTS_GATEWAY;
 use local_stack::stack::LAMBDA_WATCH;
 
 use crate::case;
-use crate::support::{Case, Needs, Suite};
+use crate::support::{Case, Needs, Suite, assert_bad_request, assert_envelope};
 
 /// Long enough for cargo lambda watch to start again and cold-start a function.
 const RECOVERY_LIMIT: Duration = Duration::from_secs(240);
@@ -22,6 +22,10 @@ pub fn cases() -> Vec<Case> {
         ),
         case!(Needs::LocalStack, a_killed_lambda_watch_comes_back),
         case!(Needs::LocalStack, a_killed_function_is_recovered),
+        case!(
+            Needs::LocalStack,
+            a_flood_of_one_function_is_answered_and_leaves_every_route_healthy
+        ),
     ]
 }
 
@@ -102,13 +106,71 @@ async fn a_killed_lambda_watch_comes_back(suite: Arc<Suite>) {
 }
 
 /// On AWS the next invocation after a crashed runtime gets a fresh execution environment; locally
-/// the stack's watchdog sees the function stop answering and restarts cargo lambda watch.
+/// the stack's watchdog sees the function's process vanish and restarts cargo lambda watch. Until
+/// then the invocation ends at the function's timeout as Lambda ends it (`Sandbox.Timedout`, which
+/// the contract's catch-all answers 500), never at the gateway's 29 s with a 504.
 async fn a_killed_function_is_recovered(suite: Arc<Suite>) {
     let local = suite.local();
     assert_eq!(suite.api().get("/staff/0001").await.unwrap().status, 200);
+    let restarts_before = local.restarts()[LAMBDA_WATCH];
     assert!(local.kill_function("staff-get"), "staff-get runs");
+    let stranded = suite.api().get("/staff/0001").await.unwrap();
+    assert_envelope(&stranded, 500);
     let recovery = time_until_healthy(suite.api()).await;
     eprintln!(
         "e2e: GET /staff/0001 answered normally again {recovery:?} after its function was killed"
     );
+    assert_eq!(local.restarts()[LAMBDA_WATCH], restarts_before + 1);
+}
+
+/// Issue 14: 300 invocations of one function open at once wedged cargo lambda watch for good
+/// (measured with 1.9.2; 200 were answered). The gateway now hands at most 64 per function to it at
+/// a time and the rest wait their turn (on Lambda they would run at once, so only latency differs),
+/// so every request of the flood is answered and every route is healthy after it.
+async fn a_flood_of_one_function_is_answered_and_leaves_every_route_healthy(suite: Arc<Suite>) {
+    const FLOOD: usize = 300;
+    let started = Instant::now();
+    let mut flood = tokio::task::JoinSet::new();
+    for _ in 0..FLOOD {
+        let api = suite.api().clone();
+        flood.spawn(async move { api.get("/staff/0001").await.map(|reply| reply.status) });
+    }
+    let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+    while let Some(outcome) = flood.join_next().await {
+        let status = match outcome.expect("the request task ran") {
+            Ok(status) => status.to_string(),
+            Err(error) => format!("no answer ({error})"),
+        };
+        *statuses.entry(status).or_default() += 1;
+    }
+    eprintln!(
+        "e2e: {FLOOD} concurrent GET /staff/0001 answered {statuses:?} in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(statuses.get("200"), Some(&FLOOD), "{statuses:?}");
+
+    let api = suite.api();
+    assert_eq!(api.get("/staff/0001").await.unwrap().status, 200);
+    assert_eq!(api.get("/staff?limit=1").await.unwrap().status, 200);
+    let count = api
+        .post(
+            "/redshift_select",
+            &serde_json::json!({"target_table": "flightdata"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(count.status, 200, "{count}");
+    let missing = api
+        .put("/staff/zz99", &serde_json::json!({"age": 1}))
+        .await
+        .unwrap();
+    assert_envelope(&missing, 404);
+    let invalid = api
+        .post(
+            "/staff",
+            &serde_json::json!({"id": "!", "name": "x", "age": 1}),
+        )
+        .await
+        .unwrap();
+    assert_bad_request(&invalid);
 }

@@ -1,8 +1,13 @@
 //! A checksum of every user table of both databases, read through the local Data API's real wire
 //! protocols (rds-data restJson1, redshift-data awsJson1_1), so "unchanged" covers rows and tables.
+//! Requests are SigV4-signed (by `aws-sigv4`, as the SDKs sign) with the stack's local key pair,
+//! because the stack's Data API refuses unsigned ones.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
 use serde_json::{Value, json};
 
 use crate::E2eError;
@@ -28,15 +33,18 @@ pub struct DataApiClient {
     url: String,
     backend: BackendSettings,
     redshift_database: String,
+    /// Where the stage is deployed: part of every signature's scope.
+    region: String,
     client: reqwest::Client,
 }
 
 impl DataApiClient {
-    pub fn new(url: &str, backend: BackendSettings, redshift_database: &str) -> Self {
+    pub fn new(url: &str, backend: BackendSettings, redshift_database: &str, region: &str) -> Self {
         Self {
             url: url.trim_end_matches('/').to_owned(),
             backend,
             redshift_database: redshift_database.to_owned(),
+            region: region.to_owned(),
             client: reqwest::Client::builder()
                 .no_proxy()
                 .build()
@@ -164,13 +172,27 @@ impl DataApiClient {
         target: Option<&str>,
         body: &Value,
     ) -> Result<Value, E2eError> {
-        let mut request = self.client.post(url).body(body.to_string());
-        request = match target {
-            Some(target) => request
-                .header("content-type", "application/x-amz-json-1.1")
-                .header("x-amz-target", target),
-            None => request.header("content-type", "application/json"),
+        let body = body.to_string();
+        // redshift-data is awsJson1_1 (an X-Amz-Target per operation), rds-data restJson1.
+        let (service, mut headers) = match target {
+            Some(target) => (
+                "redshift-data",
+                vec![
+                    ("content-type", "application/x-amz-json-1.1".to_owned()),
+                    ("x-amz-target", target.to_owned()),
+                ],
+            ),
+            None => (
+                "rds-data",
+                vec![("content-type", "application/json".to_owned())],
+            ),
         };
+        let signature = self.sign(service, url, &headers, &body)?;
+        headers.extend(signature);
+        let mut request = self.client.post(url).body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
         let response = request.send().await.map_err(|source| E2eError::Http {
             url: url.to_owned(),
             source,
@@ -192,6 +214,57 @@ impl DataApiClient {
             status,
             body: text,
         })
+    }
+}
+
+impl DataApiClient {
+    /// The headers SigV4 adds (authorization, x-amz-date, x-amz-content-sha256 when asked).
+    fn sign(
+        &self,
+        service: &str,
+        url: &str,
+        headers: &[(&'static str, String)],
+        body: &str,
+    ) -> Result<Vec<(&'static str, String)>, E2eError> {
+        let unsigned = |error: &dyn std::fmt::Display| E2eError::Unexpected {
+            what: format!("signing a {service} request"),
+            status: 0,
+            body: error.to_string(),
+        };
+        let key = local_data_api::AccessKey::default();
+        let identity = Credentials::new(key.id, key.secret, None, None, "e2e").into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name(service)
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|error| unsigned(&error))?
+            .into();
+        let host = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|url| Some(format!("{}:{}", url.host_str()?, url.port()?)))
+            .unwrap_or_default();
+        let all_headers = headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .chain([("host", host.as_str())]);
+        let request = SignableRequest::new(
+            "POST",
+            url,
+            all_headers,
+            SignableBody::Bytes(body.as_bytes()),
+        )
+        .map_err(|error| unsigned(&error))?;
+        let (instructions, _signature) = sign(request, &params)
+            .map_err(|error| unsigned(&error))?
+            .into_parts();
+        let (added, _params) = instructions.into_parts();
+        Ok(added
+            .into_iter()
+            .map(|header| (header.name(), header.value().to_owned()))
+            .collect())
     }
 }
 

@@ -141,6 +141,7 @@ impl LocalTarget {
                 &stack.data_api_url,
                 backend.clone(),
                 local_stack::stack::REDSHIFT_DATABASE,
+                stage.region(),
             ),
             throttled_api: Api::new(&throttled_url, Some(&throttled_key)),
             quota_api: Api::new(&quota_url, Some(&quota_key)),

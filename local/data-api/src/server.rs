@@ -294,12 +294,13 @@ pub fn log_error(operation: &str, error: &ServiceError) {
 /// (the server's default access key, `local`/`local`) and the region. The one list of them: the
 /// stack gives it to the functions, the tests to their clients.
 pub fn sdk_env(url: &str, region: &str) -> Vec<(&'static str, String)> {
+    let key = crate::AccessKey::default();
     vec![
         ("AWS_ENDPOINT_URL_REDSHIFT_DATA", url.to_owned()),
         ("AWS_ENDPOINT_URL_RDS_DATA", url.to_owned()),
         ("AWS_ENDPOINT_URL_SSM", url.to_owned()),
-        ("AWS_ACCESS_KEY_ID", "local".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+        ("AWS_ACCESS_KEY_ID", key.id),
+        ("AWS_SECRET_ACCESS_KEY", key.secret),
         ("AWS_REGION", region.to_owned()),
     ]
 }

@@ -5,9 +5,20 @@
 pub mod cargo_build;
 pub mod child;
 pub mod lambda_env;
+pub mod process_tree;
 pub mod stack;
 pub mod state_dir;
 pub mod watchdog;
+
+/// `eprintln!` that never panics: the terminal or the pipe it wrote to may be gone (the stack then
+/// keeps supervising, and still stops its children on a signal).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 /// The one stage model, shared with the gateway.
 pub use local_gateway::stage;

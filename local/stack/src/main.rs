@@ -1,5 +1,6 @@
 //! `local-stack`: runs the whole API locally (what `bash scripts/local` starts) until Ctrl-C.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,7 +10,7 @@ use local_gateway::example_requests::EXAMPLES;
 use local_stack::lambda_env::{DEFAULT_DATA_API_URL, LogFormat, render_env_file};
 use local_stack::stage::stage_file;
 use local_stack::{
-    Stack, StackError, StackOptions, StageSettings, StateDir, child, workspace_root,
+    Stack, StackError, StackOptions, StageSettings, StateDir, child, say, workspace_root,
 };
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -82,12 +83,13 @@ fn main() -> ExitCode {
     if let Err(error) = stop_everything_on_signal() {
         return fail(&error);
     }
+    stop_everything_on_panic();
 
     let mut options = StackOptions::local_defaults(root, stage_file);
     if cli.reset
         && let StateDir::Project(dir) = &options.state
     {
-        eprintln!("==> --reset: re-seeding the databases, new keys, fresh quotas");
+        say!("==> --reset: re-seeding the databases, new keys, fresh quotas");
         for saved in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = saved.file_name().to_string_lossy().into_owned();
             if name.starts_with("api-keys-") || name.ends_with("-quota.json") {
@@ -109,12 +111,12 @@ fn main() -> ExitCode {
         match read_key_file(path) {
             Ok(keys) => options.api_keys = keys,
             Err(error) => {
-                eprintln!("local-stack: {error}");
+                say!("local-stack: {error}");
                 return ExitCode::FAILURE;
             }
         }
     }
-    let stack = match Stack::start(options, &|step| eprintln!("==> {step}")) {
+    let stack = match Stack::start(options, &|step| say!("==> {step}")) {
         Ok(stack) => stack,
         Err(error) => return fail(&error),
     };
@@ -125,31 +127,40 @@ fn main() -> ExitCode {
     }
 }
 
+/// Written at once, ignoring a closed stdout (the stack keeps serving).
 fn print_banner(stack: &Stack) {
-    println!();
-    println!(
-        "The API (stage {}) is running locally. Ctrl-C stops everything.",
-        stack.stage.stage
-    );
-    println!("  base URL  {}", stack.base_url);
+    let mut lines = vec![
+        String::new(),
+        format!(
+            "The API (stage {}) is running locally. Ctrl-C stops everything.",
+            stack.stage.stage
+        ),
+        format!("  base URL  {}", stack.base_url),
+    ];
     for (client, key) in &stack.api_keys {
-        println!("  API key   {key} (client {client})");
+        lines.push(format!("  API key   {key} (client {client})"));
     }
-    println!(
-        "  Data API  {} (redshift-data, rds-data, ssm; admin under /_local/)",
-        stack.data_api_url
-    );
-    println!("  Lambda    {} (cargo lambda watch)", stack.lambda_url);
-    println!(
-        "  API page  {}/_local/docs (try every operation in a browser; contract: /_local/openapi.json)",
-        stack.base_url
-    );
-    println!();
-    println!("Try:");
+    lines.extend([
+        format!(
+            "  Data API  {} (redshift-data, rds-data, ssm; admin under /_local/)",
+            stack.data_api_url
+        ),
+        format!("  Lambda    {} (cargo lambda watch)", stack.lambda_url),
+        format!(
+            "  API page  {}/_local/docs (try every operation in a browser; contract: /_local/openapi.json)",
+            stack.base_url
+        ),
+        String::new(),
+        "Try:".to_owned(),
+    ]);
     for example in EXAMPLES {
-        println!("  {}", example.curl_line(&stack.base_url, &stack.api_key));
+        lines.push(format!(
+            "  {}",
+            example.curl_line(&stack.base_url, &stack.api_key)
+        ));
     }
-    println!();
+    lines.push(String::new());
+    let _ = std::io::stdout().write_all((lines.join("\n") + "\n").as_bytes());
 }
 
 /// SIGINT/SIGTERM/SIGHUP (also during start-up) stop every child and remove what the stack created
@@ -162,17 +173,27 @@ fn stop_everything_on_signal() -> Result<(), StackError> {
         })?;
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            eprintln!("\n==> stopping everything the stack started");
+            say!("\n==> stopping everything the stack started");
             child::stop_all();
-            eprintln!("==> stopped");
+            say!("==> stopped");
             std::process::exit(if signal == SIGINT { 0 } else { 128 + signal });
         }
     });
     Ok(())
 }
 
+/// A panic on any thread would otherwise end the process and leave the children running.
+fn stop_everything_on_panic() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        child::stop_all();
+        std::process::exit(101);
+    }));
+}
+
 fn fail(error: &StackError) -> ExitCode {
     child::stop_all();
-    eprintln!("local-stack: {error}");
+    say!("local-stack: {error}");
     ExitCode::FAILURE
 }

@@ -15,6 +15,7 @@ use crate::StackError;
 use crate::cargo_build::{self, DATA_API_BIN, FUNCTIONS, GATEWAY_BIN, Profile};
 use crate::child::{ChildProcess, Logs};
 use crate::lambda_env::{LogFormat, render_env_file};
+use crate::process_tree;
 use crate::stage::StageSettings;
 use crate::state_dir::StateDir;
 use crate::watchdog::{self, is_client_error};
@@ -183,7 +184,7 @@ impl Stack {
             &options.gateway_listen,
             &keys,
         )?;
-        stack.supervise();
+        stack.supervise()?;
         Ok(stack)
     }
 
@@ -387,13 +388,7 @@ impl Stack {
 
     /// The process id of the named child (tests kill it to see it come back).
     pub fn child_pid(&self, name: &str) -> Option<u32> {
-        self.children
-            .list
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .iter()
-            .find(|supervised| supervised.name == name)
-            .map(|supervised| supervised.child.pid())
+        child_pid(&self.children, name)
     }
 
     /// Kills the named child and everything it started with SIGKILL, as a crash would; the
@@ -409,9 +404,12 @@ impl Stack {
             return false;
         };
         let mut killed = false;
-        for pid in descendants_named(watch, function) {
+        for process in process_tree::descendants(watch) {
+            if process.name != function {
+                continue;
+            }
             killed |= nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
+                nix::unistd::Pid::from_raw(process.pid),
                 nix::sys::signal::Signal::SIGKILL,
             )
             .is_ok();
@@ -421,15 +419,13 @@ impl Stack {
 
     /// A thread that starts again, on the same address, any child that exited, and one that
     /// restarts cargo lambda watch when a function stops answering.
-    fn supervise(&mut self) {
-        let (watched, counted) = (Arc::clone(&self.children), Arc::clone(&self.children));
+    fn supervise(&mut self) -> Result<(), StackError> {
+        let function_timeout = Duration::from_secs(self.stage.backend()?.lambda.timeout_seconds);
         self.watchdog = Some(watchdog::watch(
             self.lambda_url.clone(),
+            function_timeout,
             Arc::clone(&self.children.stopping),
-            move || restarts_of(&counted, LAMBDA_WATCH),
-            move || {
-                kill_child(&watched, LAMBDA_WATCH);
-            },
+            LambdaWatch(Arc::clone(&self.children)),
         ));
         let children = Arc::clone(&self.children);
         let logs = self.logs.clone();
@@ -450,6 +446,7 @@ impl Stack {
                 }
             }
         }));
+        Ok(())
     }
 
     fn executable(&self, name: &str) -> Result<PathBuf, StackError> {
@@ -487,32 +484,31 @@ impl Drop for Stack {
     }
 }
 
-/// The descendants of `root` whose command name is `name`. cargo lambda watch runs each function
-/// in a process group of its own, so the lineage (`/proc/<pid>/stat`: `pid (comm) state ppid ...`)
-/// is what ties a function to the stack.
-fn descendants_named(root: u32, name: &str) -> Vec<i32> {
-    let entries = std::fs::read_dir("/proc").into_iter().flatten().flatten();
-    let processes: Vec<(u32, u32, String)> = entries
-        .filter_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let (head, rest) = stat.rsplit_once(") ")?;
-            let comm = head.split_once(" (")?.1.to_owned();
-            let parent: u32 = rest.split(' ').nth(1)?.parse().ok()?;
-            Some((pid, parent, comm))
-        })
-        .collect();
-    let mut lineage = vec![root];
-    let mut found = Vec::new();
-    while let Some(parent) = lineage.pop() {
-        for (pid, _, comm) in processes.iter().filter(|(_, ppid, _)| *ppid == parent) {
-            lineage.push(*pid);
-            if comm == name {
-                found.extend(i32::try_from(*pid));
-            }
-        }
+/// cargo lambda watch, as the watchdog sees it.
+struct LambdaWatch(Arc<Children>);
+
+impl watchdog::Watched for LambdaWatch {
+    fn starts(&self) -> u32 {
+        restarts_of(&self.0, LAMBDA_WATCH)
     }
-    found
+
+    fn pid(&self) -> Option<u32> {
+        child_pid(&self.0, LAMBDA_WATCH)
+    }
+
+    fn restart(&self) {
+        kill_child(&self.0, LAMBDA_WATCH);
+    }
+}
+
+fn child_pid(children: &Children, name: &str) -> Option<u32> {
+    children
+        .list
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .iter()
+        .find(|supervised| supervised.name == name)
+        .map(|supervised| supervised.child.pid())
 }
 
 /// How often the named child was started again.
@@ -547,7 +543,7 @@ fn kill_child(children: &Children, name: &str) -> bool {
 fn restart(supervised: &mut Supervised, logs: &Logs) {
     supervised.restarts += 1;
     let name = format!("{}-restart-{}", supervised.name, supervised.restarts);
-    eprintln!("local-stack: {} exited; starting it again", supervised.name);
+    crate::say!("local-stack: {} exited; starting it again", supervised.name);
     let started = ChildProcess::spawn(&name, (supervised.command)(), logs).and_then(|mut child| {
         wait_until_ready(&mut child, &supervised.ready, LISTENER_READY).map(|_| child)
     });
@@ -557,7 +553,7 @@ fn restart(supervised: &mut Supervised, logs: &Logs) {
             let mut old = std::mem::replace(&mut supervised.child, child);
             old.stop();
         }
-        Err(error) => eprintln!("local-stack: restarting {}: {error}", supervised.name),
+        Err(error) => crate::say!("local-stack: restarting {}: {error}", supervised.name),
     }
 }
 
@@ -614,7 +610,9 @@ pub fn data_api_command(
         .arg("--schemas-dir")
         .arg(root.join("schemas/db"))
         .arg("--redshift-database")
-        .arg(REDSHIFT_DATABASE);
+        .arg(REDSHIFT_DATABASE)
+        // Only requests signed with the functions' key pair (`sdk_env`) reach the databases.
+        .arg("--verify-signatures");
     // A stage file that `load` accepted has its backend (the schema requires it).
     if let Ok(backend) = stage.backend() {
         // Only the stage's own resources are served; any other is answered as AWS answers an
