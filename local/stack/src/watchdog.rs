@@ -58,6 +58,11 @@ pub fn watch(
         let mut seen_starts = watched.starts();
         while !stopping.load(Ordering::SeqCst) {
             thread::sleep(LOOK_INTERVAL);
+            let starts = watched.starts();
+            if starts != seen_starts {
+                seen_starts = starts;
+                health = Health::default();
+            }
             let before = Look::at(watched.pid());
             health.look(&before);
             if Instant::now() < next_probe && !health.suspect() {
@@ -67,15 +72,12 @@ pub fn watch(
             if stopping.load(Ordering::SeqCst) {
                 return;
             }
-            let latest_starts = watched.starts();
-            if latest_starts != seen_starts {
-                seen_starts = latest_starts;
-                health = Health::default();
-            } else {
-                // A build (a file changed under `cargo lambda watch`) explains a slow answer.
-                let building = before.building || Look::at(watched.pid()).building;
-                health.probed(&answered, building);
+            if watched.starts() != seen_starts {
+                continue; // started again while probed: the answers are about the old one
             }
+            // A build (a file changed under `cargo lambda watch`) explains a slow answer.
+            let building = before.building || Look::at(watched.pid()).building;
+            health.probed(&answered, building);
             if let Some(function) = health.dead() {
                 crate::say!(
                     "local-stack: {function} stopped answering; restarting cargo lambda watch"
