@@ -13,7 +13,8 @@ use crate::stage::LambdaSettings;
 
 /// Invocations of one function handed to the Lambda endpoint at once; more wait for a slot within
 /// the integration timeout. Measured with `cargo lambda watch` 1.9.2: 200 concurrent invocations of
-/// one function were answered, 300 wedged it. Lambda itself runs up to the account's concurrency
+/// one function were answered, 300 wedged it; 100 of each of the four (400) were answered, so the
+/// limit is per function. Lambda itself runs up to the account's concurrency
 /// (1,000 by default) without reserved concurrency, so waiting here changes latency, never answers.
 pub const LOCAL_IN_FLIGHT_PER_FUNCTION: usize = 64;
 
