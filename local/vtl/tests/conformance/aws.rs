@@ -1,7 +1,8 @@
 //! API Gateway's `$input`, `$util` and `$context` in mapping templates, as AWS answered or
 //! documents them. Sources:
 //! - "recording X" = LocalStack test X, marked `@markers.aws.validated`, whose snapshot
-//!   (tests/aws/services/apigateway/*.snapshot.json) holds AWS's answer;
+//!   (tests/aws/services/apigateway/*.snapshot.json) holds AWS's answer, or whose assertions AWS
+//!   passed on the date given (its *.validation.json);
 //! - "doc" = AWS's "Variables for data transformations for API Gateway" page
 //!   (api-gateway-mapping-template-reference.html) and "Override your API's request and response
 //!   parameters and status codes" (apigateway-override-request-response-parameters.html).
@@ -26,6 +27,12 @@ const BODY_FORMATTING: &str =
 const SQS_CONTEXT: &str = "recording test_sqs_amz_json_protocol (2025-05-20)";
 const UTIL_DOC: &str = "doc: $util variables";
 const INPUT_DOC: &str = "doc: $input variables";
+const KINESIS_PUT_RECORDS: &str =
+    "recording test_apigateway_to_kinesis[PutRecords] kinesis_records (2024-11-20)";
+const MAPPING_RESPONSES: &str =
+    "recording test_lambda_aws_integration_response_with_mapping_templates (2023-09-17)";
+const OVERRIDES_IN_RESPONSE: &str =
+    "recording test_integration_mock_with_request_overrides_in_response_template (2024-11-06)";
 
 const fn case(
     area: &'static str,
@@ -52,6 +59,17 @@ const LIST_RESULT: &str = "#set($result = $input.path(\"$.json\"))$result[0]";
 const TO_STRING: &str = "#set($result = $input.path(\"$.json\"))$result.toString()";
 const INVALID_PATH: &str = r##"#set($result = $input.path("$.nonExisting")){"body": $result, "nested": $result.nested, "isNull": #if( $result == $null )"true"#else"false"#end, "isEmptyString": #if( $result == "" )"true"#else"false"#end}"##;
 const NESTED_LIST: &str = r##"#set($result = $input.path("$.json.listValue")){"body": $result, "nested": $result.nested, "isNull": #if( $result == $null )"true"#else"false"#end, "isEmptyString": #if( $result == "" )"true"#else"false"#end}"##;
+/// The recording's PutRecords request template, without its JSON frame and indentation (AWS
+/// recorded what Kinesis stored, not the rendered whitespace).
+const KINESIS_RECORDS: &str = r##"#set($numRecords = $input.path('$.records').size())#if($numRecords > 0)#set($maxIndex = $numRecords - 1)#foreach($idx in [0..$maxIndex])#set($elem = $input.path("$.records[${idx}]"))#set($elemJsonB64 = $util.base64Encode($elem.data)){"Data": "$elemJsonB64", "PartitionKey": #if($foo.bar.stuff != '')"$elem.partitionKey"#else"$elemJsonB64.length()"#end}#if($foreach.hasNext),#end#end#end"##;
+/// The recording's response-template.vm on one line, then the status it set (AWS answered it).
+const STATUS_BY_BODY: &str = r##"#set($inputRoot = $input.path('$'))$input.json("$") #if($inputRoot.toString().contains("customerror"))#set($context.responseOverride.status = 400)#else#set($context.responseOverride.status = 202)#end$context.responseOverride.status"##;
+/// The recording's request template (base64 path parameter into `requestOverride.path`) and
+/// response template (read back with parseJson) on one line.
+const OVERRIDE_ROUND_TRIP: &str = r##"#set($body = $util.base64Decode($input.params('testPath')))#set($context.requestOverride.path.body = $body)#set($body = $util.parseJson($context.requestOverride.path.body))#set($inputBody = $body.message)#if($inputBody == "path1"){"response": "path was path one"}#elseif($inputBody == "path2"){"response": "path was path two"}#else{"response": "this is the else clause"}#end"##;
+/// The recording's EventBridge request template without its override lines and indentation; its
+/// Python source writes `"\\'"`, so the template holds `"\'"`.
+const EVENTBRIDGE_ENTRIES: &str = r##"#set($inputRoot = $input.path('$')){"Entries": [#foreach($elem in $inputRoot.items){"Detail": "$util.escapeJavaScript($elem.Detail).replaceAll("\'","'")", "DetailType": "$elem.DetailType", "Source":"$elem.Source"}#if($foreach.hasNext),#end#end]}"##;
 const URL_ENCODE: &str = "EncodedBody=$util.urlEncode($input.body)&EncodedBodyAccess=$util.urlEncode($input.body.testAccess)";
 
 pub const CASES: &[Case] = &[
@@ -228,6 +246,52 @@ pub const CASES: &[Case] = &[
             "path={} querystring={q=1} header={Accept=*/*} ",
         )
     },
+    // a map's size() is its number of keys; the doc's request template answers "count": "3"
+    case(
+        "$input",
+        "doc: $input variables, \"Example request and response using $input\"",
+        r#""count" : "$input.path('$.things').size()""#,
+        r#"{"things": {"1": {}, "2": {}, "3": {}}}"#,
+        r#""count" : "3""#,
+    ),
+    // size() of an array, [0..n] ranges, interpolated paths, base64 of each string, and an
+    // undefined reference compared with '' taking the else branch: Kinesis stored each record's
+    // data and the partition key "20" (the base64 length).
+    case(
+        "$input",
+        KINESIS_PUT_RECORDS,
+        KINESIS_RECORDS,
+        r#"{"records": [{"data": "{\"foo\": \"bar1\"}"}, {"data": "{\"foo\": \"bar2\"}"}, {"data": "{\"foo\": \"bar3\"}"}]}"#,
+        r#"{"Data": "eyJmb28iOiAiYmFyMSJ9", "PartitionKey": "20"},{"Data": "eyJmb28iOiAiYmFyMiJ9", "PartitionKey": "20"},{"Data": "eyJmb28iOiAiYmFyMyJ9", "PartitionKey": "20"}"#,
+    ),
+    // nested $input.path results and property access on them. Inferred: the SQS JSON body's
+    // shape (AWS recorded only that both ids came back as UUIDs).
+    case(
+        "$input",
+        "recording test_sqs_request_and_response_xml_templates_integration sqs-json-response (2024-07-12)",
+        r##"#set($responseBody = $input.path('$.SendMessageResponse'))#set($requestId = $input.path('$.SendMessageResponse.ResponseMetadata.RequestId'))#set($messageId = $responseBody.SendMessageResult.MessageId){"requestId": "$requestId", "messageId": "$messageId"}"##,
+        r#"{"SendMessageResponse": {"ResponseMetadata": {"RequestId": "r-1"}, "SendMessageResult": {"MD5OfMessageAttributes": null, "MD5OfMessageBody": "m", "MessageId": "m-1"}}}"#,
+        r#"{"requestId": "r-1", "messageId": "m-1"}"#,
+    ),
+    // SQS stored the body as sent and the header's value as the attribute
+    Case {
+        header: &[("HeaderFoo", "BAR-Header")],
+        ..case(
+            "$input",
+            "recording test_sqs_aws_integration_with_message_attribute[MessageAttribute] (2024-06-06)",
+            "Action=SendMessage&MessageBody=$input.body&MessageAttribute.1.Name=user-agent&MessageAttribute.1.Value.DataType=String&MessageAttribute.1.Value.StringValue=$input.params('HeaderFoo')",
+            r#"{"foo": "bar"}"#,
+            r#"Action=SendMessage&MessageBody={"foo": "bar"}&MessageAttribute.1.Name=user-agent&MessageAttribute.1.Value.DataType=String&MessageAttribute.1.Value.StringValue=BAR-Header"#,
+        )
+    },
+    // $stageVariables
+    case(
+        "$stageVariables",
+        "recording TestAPIGateway::test_apigw_stage_variables[local] asserts {\"version\": \"\"} (2024-07-12)",
+        r#"{ "version": "$stageVariables.version" }"#,
+        r#"{"test": "test"}"#,
+        r#"{ "version": "" }"#,
+    ),
     // $util (doc)
     case(
         "$util",
@@ -280,6 +344,68 @@ pub const CASES: &[Case] = &[
         r#"{"name": "x", "tags": [1, 2]}"#,
         "x 2",
     ),
+    case(
+        "$util",
+        "doc: $util variables, $util.parseJson() example",
+        "#set ($errorMessageObj = $util.parseJson($input.path('$.errorMessage'))){\"errorMessageObjKey2ArrVal\" : $errorMessageObj.key2.arr[0]}",
+        r#"{"errorMessage":"{\"key1\":\"var1\",\"key2\":{\"arr\":[1,2,3]}}"}"#,
+        r#"{"errorMessageObjKey2ArrVal" : 1}"#,
+    ),
+    // The doc's way to undo the `\'` escapeJavaScript writes: a Velocity string keeps its
+    // backslashes, so the regex is `\\'`, a backslash then a quote.
+    case(
+        "$util",
+        "doc: $util variables, escapeJavaScript(data).replaceAll(\"\\\\'\",\"'\")",
+        r#"$util.escapeJavaScript("it's").replaceAll("\\'","'")"#,
+        "",
+        "it's",
+    ),
+    // "Unless otherwise specified, the default character set is UTF-8."
+    case(
+        "$util",
+        "doc: $util variables, UTF-8 default",
+        "$util.base64Encode('h\u{e9}llo w\u{f6}rld') $util.base64Decode('aMOpbGxvIHfDtnJsZA==') $util.urlEncode('h\u{e9}llo w\u{f6}rld') $util.urlDecode('h%C3%A9llo+w%C3%B6rld')",
+        "",
+        "aMOpbGxvIHfDtnJsZA== h\u{e9}llo w\u{f6}rld h%C3%A9llo+w%C3%B6rld h\u{e9}llo w\u{f6}rld",
+    ),
+    // EventBridge accepted the entry (FailedEntryCount 0), so the escaped Detail was a valid JSON
+    // string holding the posted JSON; inferred: the exact escapes (commons-lang's `\"`).
+    case(
+        "$util",
+        "recording test_apigateway_to_eventbridge (2024-07-12)",
+        EVENTBRIDGE_ENTRIES,
+        r#"{"items": [{"Detail": "{\"data\":\"Order is created\"}", "DetailType": "Test", "Source": "order"}]}"#,
+        r#"{"Entries": [{"Detail": "{\"data\":\"Order is created\"}", "DetailType": "Test", "Source":"order"}]}"#,
+    ),
+    // Kinesis stored exactly the posted body
+    case(
+        "$util",
+        "recording test_apigateway_to_kinesis[PutRecord] kinesis_records (2024-11-20)",
+        "$util.base64Encode($input.body)",
+        r#"{"kinesis": "snapshot"}"#,
+        "eyJraW5lc2lzIjogInNuYXBzaG90In0=",
+    ),
+    // base64Decode of a parameter, stored in requestOverride.path, parsed back with parseJson
+    Case {
+        query: &[("testPath", "eyJtZXNzYWdlIjogInBhdGgxIn0=")],
+        ..case(
+            "$util",
+            OVERRIDES_IN_RESPONSE,
+            OVERRIDE_ROUND_TRIP,
+            "",
+            r#"{"response": "path was path one"}"#,
+        )
+    },
+    Case {
+        query: &[("testPath", "eyJtZXNzYWdlIjogIndoYXRldmVyIn0=")],
+        ..case(
+            "$util",
+            OVERRIDES_IN_RESPONSE,
+            OVERRIDE_ROUND_TRIP,
+            "",
+            r#"{"response": "this is the else clause"}"#,
+        )
+    },
     // $context
     Case {
         context: r#"{"requestId": "r-1", "stage": "testing", "httpMethod": "POST", "resourcePath": "/sqs", "identity": {"sourceIp": "1.2.3.4", "userAgent": "python/requests/tests"}}"#,
@@ -308,6 +434,14 @@ pub const CASES: &[Case] = &[
         "",
         "[][][][]",
     ),
+    // a foreach over the keys of an absent map renders nothing: AWS stored "authorizer_keys": {}
+    case(
+        "$context",
+        SQS_CONTEXT,
+        r##"{#foreach( $key in $context.authorizer.keySet() )"$key": "$util.escapeJavaScript($context.authorizer.get($key))"#if($foreach.hasNext),#end#end}"##,
+        "",
+        "{}",
+    ),
     // overrides
     case(
         "overrides",
@@ -322,5 +456,32 @@ pub const CASES: &[Case] = &[
         "#set($context.responseOverride.status = 444)#set($context.responseOverride.header.foo = \"bar\")#set($context.responseOverride.custom = \"is also passed around\")$context.responseOverride.status $context.responseOverride.header.foo $context.responseOverride.custom",
         "",
         "444 bar is also passed around",
+    ),
+    // the doc's header override: method calls interpolated in a string, then stored; its log shows
+    // header3=header1Valheader2Val and header1=foo (read back here after the body)
+    Case {
+        header: &[("header1", "header1Val"), ("header2", "header2Val")],
+        ..case(
+            "overrides",
+            "doc: override request parameters and headers, console tutorial",
+            r##"#set($header1Override = "foo")#set($header3Value = "$input.params('header1')$input.params('header2')")$input.json("$")#set($context.requestOverride.header.header3 = $header3Value)#set($context.requestOverride.header.header1 = $header1Override) $context.requestOverride.header.header3 $context.requestOverride.header.header1"##,
+            "",
+            "{} header1Valheader2Val foo",
+        )
+    },
+    // a map's toString() is searchable text; the status the template set is what AWS answered
+    case(
+        "overrides",
+        MAPPING_RESPONSES,
+        STATUS_BY_BODY,
+        r#"{"statusCode": 200, "body": "customerror"}"#,
+        r#"{"statusCode":200,"body":"customerror"} 400"#,
+    ),
+    case(
+        "overrides",
+        MAPPING_RESPONSES,
+        STATUS_BY_BODY,
+        r#"{"statusCode": 200, "body": "noerror"}"#,
+        r#"{"statusCode":200,"body":"noerror"} 202"#,
     ),
 ];
