@@ -1,11 +1,16 @@
-//! API Gateway's `$input`, `$util` and `$context` in mapping templates, as AWS answered or
-//! documents them. Sources:
+//! API Gateway's `$input`, `$util`, `$context` and `$stageVariables` in mapping templates, as
+//! AWS answered or documents them. Sources:
 //! - "recording X" = LocalStack test X, marked `@markers.aws.validated`, whose snapshot
-//!   (tests/aws/services/apigateway/*.snapshot.json) holds AWS's answer, or whose assertions AWS
-//!   passed on the date given (its *.validation.json);
+//!   (tests/aws/services/apigateway/*.snapshot.json; one from stepfunctions/v2/services/) holds
+//!   AWS's answer, or whose assertions AWS passed on the date given (its *.validation.json);
 //! - "doc" = AWS's "Variables for data transformations for API Gateway" page
 //!   (api-gateway-mapping-template-reference.html) and "Override your API's request and response
-//!   parameters and status codes" (apigateway-override-request-response-parameters.html).
+//!   parameters and status codes" (apigateway-override-request-response-parameters.html); both
+//!   are also in the awsdocs/amazon-api-gateway-developer-guide repository (doc_source/).
+//!
+//! The harness passes no path parameters, so a recording's path parameter is given here as a
+//! query parameter: `$input.params(x)` finds it all the same (path, then query string, then
+//! header).
 
 pub struct Case {
     pub area: &'static str,
@@ -244,6 +249,17 @@ pub const CASES: &[Case] = &[
             "#foreach($type in $input.params().keySet())$type=$input.params().get($type) #end",
             "",
             "path={} querystring={q=1} header={Accept=*/*} ",
+        )
+    },
+    // a parameter map renders as a Java map inside a string; the Lambda echoed what AWS rendered
+    Case {
+        query: &[("param1", "Hello"), ("param2", "World")],
+        ..case(
+            "$input",
+            "recording (Step Functions) TestTaskApiGateway::test_invoke_with_query_parameters ResponseBody (2025-11-06)",
+            r#"{"body": $input.json('$'), "queryStringParameters": "$input.params().querystring"}"#,
+            r#"{"message": ["Hello", "World!"]}"#,
+            r#"{"body": {"message":["Hello","World!"]}, "queryStringParameters": "{param1=Hello, param2=World}"}"#,
         )
     },
     // a map's size() is its number of keys; the doc's request template answers "count": "3"
