@@ -308,6 +308,14 @@ pub const CASES: &[Case] = &[
         r#"{"test": "test"}"#,
         r#"{ "version": "" }"#,
     ),
+    // the doc's other two spellings of a stage variable; an undefined one renders empty as above
+    case(
+        "$stageVariables",
+        "doc: $stageVariables syntax",
+        "[$stageVariables['version']][${stageVariables['version']}]",
+        "",
+        "[][]",
+    ),
     // $util (doc)
     case(
         "$util",
@@ -472,6 +480,16 @@ pub const CASES: &[Case] = &[
         "#set($context.responseOverride.status = 444)#set($context.responseOverride.header.foo = \"bar\")#set($context.responseOverride.custom = \"is also passed around\")$context.responseOverride.status $context.responseOverride.header.foo $context.responseOverride.custom",
         "",
         "444 bar is also passed around",
+    ),
+    // header names with hyphens are single Velocity identifiers: AWS rendered this template's
+    // override lines without error and EventBridge accepted the entry (inferred: that it did so
+    // because the overrides set the JSON 1.1 target and content type)
+    case(
+        "overrides",
+        "recording test_apigateway_to_eventbridge (2024-07-12)",
+        r##"#set($context.requestOverride.header.X-Amz-Target = "AWSEvents.PutEvents")#set($context.requestOverride.header.Content-Type = "application/x-amz-json-1.1")$context.requestOverride.header.X-Amz-Target|$context.requestOverride.header.Content-Type"##,
+        "",
+        "AWSEvents.PutEvents|application/x-amz-json-1.1",
     ),
     // the doc's header override: method calls interpolated in a string, then stored; its log shows
     // header3=header1Valheader2Val and header1=foo (read back here after the body)
