@@ -380,9 +380,9 @@ pub const CASES: &[Case] = &[
     case(
         "$util",
         "doc: $util variables, escapeJavaScript(data).replaceAll(\"\\\\'\",\"'\")",
-        r#"$util.escapeJavaScript("it's").replaceAll("\\'","'")"#,
+        r#"$util.escapeJavaScript("it's") $util.escapeJavaScript("it's").replaceAll("\\'","'")"#,
         "",
-        "it's",
+        r"it\'s it's",
     ),
     // "Unless otherwise specified, the default character set is UTF-8."
     case(
