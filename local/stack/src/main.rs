@@ -50,6 +50,10 @@ struct Cli {
     /// .local-stack/.
     #[arg(long)]
     reset: bool,
+    /// Where the kept databases, keys and quota counts live (default: .local-stack/ in the
+    /// repository); a second stack beside the first needs its own, and its own ports.
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
     /// The functions log raw JSON lines (Lambda's JSON log format) instead of readable text.
     #[arg(long)]
     json_logs: bool,
@@ -86,6 +90,16 @@ fn main() -> ExitCode {
     stop_everything_on_panic();
 
     let mut options = StackOptions::local_defaults(root, stage_file);
+    if let Some(dir) = &cli.state_dir {
+        // Absolute: the children run in the workspace root, not in this directory.
+        match std::path::absolute(dir) {
+            Ok(dir) => options.state = StateDir::Project(dir),
+            Err(error) => {
+                say!("local-stack: --state-dir {}: {error}", dir.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if cli.reset
         && let StateDir::Project(dir) = &options.state
     {
