@@ -94,8 +94,15 @@ async fn a_killed_lambda_watch_comes_back(suite: Arc<Suite>) {
     );
     assert!(local.restarts()[LAMBDA_WATCH] >= 1);
     // Every function is back, not only the one polled.
-    let count = suite
-        .api()
+    assert_every_route_answers(suite.api()).await;
+}
+
+/// Each of the four functions answers through its route: two reads, the count, a PUT of a missing
+/// id (404) and a refused POST (400).
+async fn assert_every_route_answers(api: &Api) {
+    assert_eq!(api.get("/staff/0001").await.unwrap().status, 200);
+    assert_eq!(api.get("/staff?limit=1").await.unwrap().status, 200);
+    let count = api
         .post(
             "/redshift_select",
             &serde_json::json!({"target_table": "flightdata"}),
@@ -103,6 +110,19 @@ async fn a_killed_lambda_watch_comes_back(suite: Arc<Suite>) {
         .await
         .unwrap();
     assert_eq!(count.status, 200, "{count}");
+    let missing = api
+        .put("/staff/zz99", &serde_json::json!({"age": 1}))
+        .await
+        .unwrap();
+    assert_envelope(&missing, 404);
+    let invalid = api
+        .post(
+            "/staff",
+            &serde_json::json!({"id": "!", "name": "x", "age": 1}),
+        )
+        .await
+        .unwrap();
+    assert_bad_request(&invalid);
 }
 
 /// On AWS the next invocation after a crashed runtime gets a fresh execution environment; locally
@@ -148,29 +168,5 @@ async fn a_flood_of_one_function_is_answered_and_leaves_every_route_healthy(suit
         started.elapsed()
     );
     assert_eq!(statuses.get("200"), Some(&FLOOD), "{statuses:?}");
-
-    let api = suite.api();
-    assert_eq!(api.get("/staff/0001").await.unwrap().status, 200);
-    assert_eq!(api.get("/staff?limit=1").await.unwrap().status, 200);
-    let count = api
-        .post(
-            "/redshift_select",
-            &serde_json::json!({"target_table": "flightdata"}),
-        )
-        .await
-        .unwrap();
-    assert_eq!(count.status, 200, "{count}");
-    let missing = api
-        .put("/staff/zz99", &serde_json::json!({"age": 1}))
-        .await
-        .unwrap();
-    assert_envelope(&missing, 404);
-    let invalid = api
-        .post(
-            "/staff",
-            &serde_json::json!({"id": "!", "name": "x", "age": 1}),
-        )
-        .await
-        .unwrap();
-    assert_bad_request(&invalid);
+    assert_every_route_answers(suite.api()).await;
 }

@@ -501,25 +501,28 @@ impl watchdog::Watched for LambdaWatch {
     }
 }
 
-fn child_pid(children: &Children, name: &str) -> Option<u32> {
+/// `read` of the named child, if there is one.
+fn read_child<T>(
+    children: &Children,
+    name: &str,
+    read: impl FnOnce(&Supervised) -> T,
+) -> Option<T> {
     children
         .list
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .iter()
         .find(|supervised| supervised.name == name)
-        .map(|supervised| supervised.child.pid())
+        .map(read)
+}
+
+fn child_pid(children: &Children, name: &str) -> Option<u32> {
+    read_child(children, name, |supervised| supervised.child.pid())
 }
 
 /// How often the named child was started again.
 fn restarts_of(children: &Children, name: &str) -> u32 {
-    children
-        .list
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .iter()
-        .find(|supervised| supervised.name == name)
-        .map_or(0, |supervised| supervised.restarts)
+    read_child(children, name, |supervised| supervised.restarts).unwrap_or(0)
 }
 
 /// Kills the named child's process group with SIGKILL; false if there is no such child.
