@@ -18,6 +18,18 @@ use crate::stage::LambdaSettings;
 /// (1,000 by default) without reserved concurrency, so waiting here changes latency, never answers.
 pub const LOCAL_IN_FLIGHT_PER_FUNCTION: usize = 64;
 
+/// Lambda's Init phase (starting the runtime and the function's static code) "is limited to 10
+/// seconds" and is not part of the invocation's timeout (Lambda developer guide, "Understanding
+/// the Lambda execution environment lifecycle"). Locally the gateway cannot tell an instance's start
+/// (`cargo lambda watch` runs a cargo build check first: up to 4.5 s measured under load) or a wait
+/// behind a busy instance from the function's own run, so it allows this much more before it ends
+/// an invocation as timed out.
+pub const INIT_ALLOWANCE: Duration = Duration::from_secs(10);
+
+/// The local wait for a hung function ends this long before the integration timeout, so that the
+/// answer is the function's timeout (a function error) as on AWS, not API Gateway's own 504.
+const BEFORE_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Lambda refused the invocation (`TooManyRequestsException`,
 /// `ReservedFunctionConcurrentInvocationLimitExceeded`): the function's reserved concurrency is in use.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +89,20 @@ impl FunctionLimits {
         self.timeout
     }
 
+    /// How long the gateway waits for a function before it answers Lambda's timeout error: the
+    /// timeout plus [`INIT_ALLOWANCE`], ending before `integration_timeout` (never before the
+    /// timeout itself). `None` for stages without functions.
+    pub fn local_wait(&self, integration_timeout: Duration) -> Option<Duration> {
+        let timeout = self.timeout?;
+        let before_gateway_gives_up =
+            integration_timeout.saturating_sub(BEFORE_INTEGRATION_TIMEOUT);
+        Some(
+            (timeout + INIT_ALLOWANCE)
+                .min(before_gateway_gives_up)
+                .max(timeout),
+        )
+    }
+
     /// A slot for one invocation: refused at once when the reserved concurrency is in use (Lambda
     /// does not queue synchronous invocations), otherwise waits for the local cap.
     pub async fn admit(&self, function: &str) -> Result<Option<Slot>, Throttled> {
@@ -100,24 +126,6 @@ impl FunctionLimits {
             _local: local,
         }))
     }
-}
-
-/// The result Lambda returns for an invocation that ran past the function's timeout, as recorded on
-/// AWS (LocalStack's AWS-validated `test_lambda_invoke_with_timeout`, 2025-11-25): HTTP 200,
-/// `X-Amz-Function-Error: Unhandled`, and this payload.
-pub fn timed_out_payload(request_id: &str, timeout: Duration) -> String {
-    serde_json::json!({
-        "errorType": "Sandbox.Timedout",
-        "errorMessage": timed_out_message(request_id, timeout),
-    })
-    .to_string()
-}
-
-pub fn timed_out_message(request_id: &str, timeout: Duration) -> String {
-    format!(
-        "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
-        timeout.as_secs_f64()
-    )
 }
 
 #[cfg(test)]
@@ -170,23 +178,25 @@ mod tests {
     }
 
     #[test]
-    fn the_timeout_message_is_lambdas() {
-        assert_eq!(
-            timed_out_message("abc", Duration::from_secs(4)),
-            "RequestId: abc Error: Task timed out after 4.00 seconds"
-        );
-        let payload: serde_json::Value =
-            serde_json::from_str(&timed_out_payload("abc", Duration::from_secs(1))).unwrap();
-        assert_eq!(payload["errorType"], "Sandbox.Timedout");
-        assert_eq!(
-            payload["errorMessage"],
-            "RequestId: abc Error: Task timed out after 1.00 seconds"
-        );
+    fn the_local_wait_allows_for_an_instance_start_within_the_integration_timeout() {
+        let limits = FunctionLimits::new(Some(&settings(None)), ["staff-get"]);
+        let seconds = Duration::from_secs;
+        assert_eq!(limits.local_wait(seconds(29)), Some(seconds(14)));
+        // The stage schema's longest timeout, 27 s, still ends as the function's own error.
+        let long = LambdaSettings {
+            timeout_seconds: 27,
+            ..settings(None)
+        };
+        let limits = FunctionLimits::new(Some(&long), ["staff-get"]);
+        assert_eq!(limits.local_wait(seconds(29)), Some(seconds(28)));
+        // An integration timeout shorter than the function's leaves the function's.
+        assert_eq!(limits.local_wait(seconds(5)), Some(seconds(27)));
     }
 
     #[test]
     fn stages_without_functions_have_no_timeout() {
         let limits = FunctionLimits::new(None, ["staff-get"]);
         assert_eq!(limits.timeout(), None);
+        assert_eq!(limits.local_wait(Duration::from_secs(29)), None);
     }
 }

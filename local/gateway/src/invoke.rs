@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::function_limits::{self, FunctionLimits, Throttled};
+use crate::function_limits::{FunctionLimits, Throttled};
 use crate::overrides::RequestOverrides;
 
 /// What the function did.
@@ -61,7 +61,8 @@ impl LambdaClient {
 
     /// Invokes `function` with `event` as API Gateway does, giving up after `integration_timeout`;
     /// the request template's header and query string overrides go on the Invoke call. A function
-    /// that runs past its own timeout ends as Lambda ends it: a `Sandbox.Timedout` function error.
+    /// that runs past its own timeout ends as Lambda ends it, a `Sandbox.Timedout` function error,
+    /// once the gateway's allowance for an instance's start has passed too (`local_wait`).
     pub async fn invoke(
         &self,
         function: &str,
@@ -72,14 +73,17 @@ impl LambdaClient {
         let invocation = async {
             let _slot = self.limits.admit(function).await?;
             let call = self.call(function, event, overrides);
-            match self.limits.timeout() {
-                Some(function_timeout) => {
-                    match tokio::time::timeout(function_timeout, call).await {
+            match (
+                self.limits.timeout(),
+                self.limits.local_wait(integration_timeout),
+            ) {
+                (Some(function_timeout), Some(wait)) => {
+                    match tokio::time::timeout(wait, call).await {
                         Ok(result) => result,
                         Err(_) => Ok(timed_out(function_timeout)),
                     }
                 }
-                None => call.await,
+                _ => call.await,
             }
         };
         tokio::time::timeout(integration_timeout, invocation)
@@ -113,8 +117,13 @@ impl LambdaClient {
             let payload = response.text().await?;
             Ok::<_, reqwest::Error>((status, function_error, payload))
         };
-        let (status, function_error, payload) = call.await.map_err(InvokeError::Unreachable)?;
-        classify(status, function_error, payload)
+        match call.await {
+            Ok((status, function_error, payload)) => classify(status, function_error, payload),
+            Err(error) if error.is_connect() => Err(InvokeError::Unreachable(error)),
+            // The invocation was handed over and the connection then dropped: the function's
+            // process went away under it (killed, or cargo lambda watch restarted).
+            Err(_) => Ok(runtime_exited()),
+        }
     }
 }
 
@@ -131,15 +140,35 @@ fn lambda_payload(event: String) -> String {
     }
 }
 
-/// Lambda's answer for an invocation stopped at the function's timeout.
+/// Lambda's answer for an invocation stopped at the function's timeout, as recorded on AWS
+/// (LocalStack's AWS-validated `test_lambda_invoke_with_timeout`, 2025-11-25): HTTP 200,
+/// `X-Amz-Function-Error: Unhandled` and a `Sandbox.Timedout` error.
 fn timed_out(function_timeout: Duration) -> Invocation {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    lambda_error(
+        "Sandbox.Timedout",
+        &format!(
+            "Task timed out after {:.2} seconds",
+            function_timeout.as_secs_f64()
+        ),
+    )
+}
+
+/// Lambda's answer for an invocation whose runtime exited under it, as recorded on AWS
+/// (`TestLambdaErrors::test_lambda_handler_exit`, 2025-11-24). The recorded reason is for a
+/// process that exited by itself; a killed one's text is not recorded (**inferred**: the same).
+fn runtime_exited() -> Invocation {
+    lambda_error(
+        "Runtime.ExitError",
+        "Runtime exited without providing a reason",
+    )
+}
+
+/// A function error as Lambda reports it: `RequestId: <id> Error: <what>`.
+fn lambda_error(error_type: &str, what: &str) -> Invocation {
+    let message = format!("RequestId: {} Error: {what}", uuid::Uuid::new_v4());
     Invocation::FunctionError {
-        payload: function_limits::timed_out_payload(&request_id, function_timeout),
-        error_message: Some(function_limits::timed_out_message(
-            &request_id,
-            function_timeout,
-        )),
+        payload: serde_json::json!({"errorType": error_type, "errorMessage": message}).to_string(),
+        error_message: Some(message),
     }
 }
 
@@ -190,6 +219,34 @@ mod tests {
     use super::*;
 
     const ENVELOPE_ERROR: &str = r#"{"errorType":"ApiError","errorMessage":"{\"Status\":404,\"ErrorReason\":\"no such staff\"}"}"#;
+
+    fn error_of(invocation: Invocation) -> (serde_json::Value, String) {
+        let Invocation::FunctionError {
+            payload,
+            error_message: Some(message),
+        } = invocation
+        else {
+            panic!("a function error with a message: {invocation:?}");
+        };
+        (serde_json::from_str(&payload).unwrap(), message)
+    }
+
+    #[test]
+    fn lambdas_own_errors_are_the_recorded_payloads() {
+        let (payload, message) = error_of(timed_out(Duration::from_secs(4)));
+        assert_eq!(payload["errorType"], "Sandbox.Timedout");
+        assert_eq!(payload["errorMessage"], message.as_str());
+        let (id, what) = message
+            .strip_prefix("RequestId: ")
+            .and_then(|rest| rest.split_once(" Error: "))
+            .unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+        assert_eq!(what, "Task timed out after 4.00 seconds");
+
+        let (payload, message) = error_of(runtime_exited());
+        assert_eq!(payload["errorType"], "Runtime.ExitError");
+        assert!(message.ends_with(" Error: Runtime exited without providing a reason"));
+    }
 
     #[test]
     fn an_empty_event_reaches_the_function_as_an_empty_object() {

@@ -443,6 +443,16 @@ async fn an_integration_that_exceeds_its_timeout_is_504() {
     );
 }
 
+/// The repository's document with a 3 s integration timeout on GET /staff/{id}, so that the
+/// gateway's wait for a hung function (its timeout plus the allowance for an instance's start,
+/// ending 1 s before the integration timeout) is short.
+fn short_integration_timeout() -> serde_json::Value {
+    let mut document = support::openapi_document();
+    document["paths"]["/staff/{id}"]["get"]["x-amazon-apigateway-integration"]["timeoutInMillis"] =
+        json!(3000);
+    document
+}
+
 /// Lambda stops an invocation at the function's timeout with a `Sandbox.Timedout` function error
 /// (AWS recording `test_lambda_invoke_with_timeout`), which API Gateway selects like any other
 /// function error: the contract's catch-all, long before the integration's 29 s.
@@ -452,7 +462,7 @@ async fn a_function_past_its_timeout_ends_as_a_function_error() {
     let stage = support::stage_with_functions(json!({"timeoutSeconds": 1, "logLevel": "info"}));
     let gateway = support::start_gateway(
         &lambda.url,
-        support::api(support::openapi_document()),
+        support::api(short_integration_timeout()),
         stage,
     )
     .await;
@@ -462,6 +472,21 @@ async fn a_function_past_its_timeout_ends_as_a_function_error() {
         reply.json(),
         json!({"Status": 500, "ErrorReason": "Internal server error"}),
         "the contract's catch-all, not the gateway's own 500 or 504"
+    );
+}
+
+/// When the function's process goes away mid-invocation, Lambda answers `Runtime.ExitError`
+/// (AWS recording `test_lambda_handler_exit`), which the contract's catch-all answers 500; an
+/// endpoint that cannot be reached at all stays API Gateway's own 500.
+#[tokio::test]
+async fn a_function_that_dies_mid_invocation_is_a_runtime_exit() {
+    let (gateway, lambda) = gateway_answering(Answer::Crash).await;
+    let reply = send(&gateway, "GET", "/staff/0001", None).await;
+    assert_eq!(lambda.calls().len(), 1, "the function got the invocation");
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert_eq!(
+        reply.json(),
+        json!({"Status": 500, "ErrorReason": "Internal server error"})
     );
 }
 
@@ -479,7 +504,7 @@ async fn an_invocation_beyond_reserved_concurrency_is_throttled() {
     let gateway = Arc::new(
         support::start_gateway(
             &lambda.url,
-            support::api(support::openapi_document()),
+            support::api(short_integration_timeout()),
             stage,
         )
         .await,

@@ -28,6 +28,9 @@ pub enum Answer {
     Status(u16),
     /// Never answers in time.
     Hang,
+    /// Takes the invocation and drops the connection without answering, as when the function's
+    /// process dies under it.
+    Crash,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +120,8 @@ async fn invoke(
             tokio::time::sleep(Duration::from_secs(30)).await;
             StatusCode::OK.into_response()
         }
+        // A panicking handler makes hyper drop the connection unanswered.
+        Answer::Crash => panic!("the stub function's process went away"),
     }
 }
 
