@@ -527,6 +527,10 @@ async fn statement_over_budget_is_504_and_cancelled(suite: Arc<Suite>) {
     }
 }
 
+/// The SDK retries a 500 from the Data API (standard retry mode: 3 attempts, up to 1 s and 2 s of
+/// jittered backoff between them), so the test stage's budget (timeout 6 s less api-core's 1.5 s
+/// margin) outlasts the retries and the answer is the error, not the deadline's 504. With 4 s the
+/// backoff's jitter decided between the two.
 async fn unexpected_backend_error_is_500(suite: Arc<Suite>) {
     let local = suite.local();
     local.admin.reset().await.unwrap();
